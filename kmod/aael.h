@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the module's files share: the register, the log and the limits. */
+#ifndef _AAEL_H
+#define _AAEL_H
+
+#include <linux/types.h>
+#include "register.h"
+
+extern struct aael_register aael_reg;
+extern unsigned int aael_max_event_size;
+extern unsigned long aael_max_log_size;
+extern bool aael_test_unsafe;
+
+/* log.c: the append-only record store; writers are serialised by measure.c */
+int aael_log_init(const struct aael_alg *algs, unsigned int nr_algs);
+void aael_log_destroy(void);
+u8 *aael_log_reserve(size_t len);
+void aael_log_cancel(void);
+unsigned long aael_log_commit(u8 *slot, size_t len);
+unsigned long aael_log_count(void);
+size_t aael_log_size(void);
+const u8 *aael_log_header(size_t *len);
+const u8 *aael_log_record(unsigned long seq);
+size_t aael_log_record_len(const u8 *rec);
+
+/* measure.c: event -> record -> extend -> append, as one step */
+struct aael_measurement {
+	unsigned long seq;
+};
+
+int aael_measure(const char *text, size_t len, struct aael_measurement *m);
+unsigned long aael_extend_failures(void);
+int aael_read_register(unsigned int bank, u8 *value);
+
+/* securityfs.c */
+int aael_securityfs_init(void);
+void aael_securityfs_exit(void);
+
+#endif /* _AAEL_H */

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aael: in-kernel runtime attestation event log. Module parameters, the
+ * choice of register, and the order things come up and go down in.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include "aael.h"
+
+struct aael_register aael_reg;
+
+static char *backend = "auto";
+module_param(backend, charp, 0444);
+MODULE_PARM_DESC(backend, "Register: auto (TPM 2.0, never software), tpm, software");
+
+static unsigned int pcr = AAEL_DEFAULT_PCR;
+module_param(pcr, uint, 0444);
+MODULE_PARM_DESC(pcr, "TPM PCR to extend, and the index records carry (default 23)");
+
+static char *banks = "sha256";
+module_param(banks, charp, 0444);
+MODULE_PARM_DESC(banks, "Software register banks, comma-separated (default sha256)");
+
+bool aael_test_unsafe;
+module_param_named(test_unsafe, aael_test_unsafe, bool, 0444);
+MODULE_PARM_DESC(test_unsafe, "TESTS ONLY: allow unloading with records and any PCR");
+
+unsigned long aael_max_log_size = AAEL_DEFAULT_MAX_LOG;
+module_param_named(max_log_size, aael_max_log_size, ulong, 0644);
+MODULE_PARM_DESC(max_log_size, "Cap on the bytes of records in the log (default 32 MiB)");
+
+unsigned int aael_max_event_size = AAEL_DEFAULT_MAX_EVENT;
+
+static int aael_set_max_event_size(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int size;
+	int rc;
+
+	rc = kstrtouint(val, 0, &size);
+	if (rc)
+		return rc;
+	if (size < 5 || size > AAEL_EVENT_SIZE_LIMIT)
+		return -ERANGE;
+	WRITE_ONCE(aael_max_event_size, size);
+	return 0;
+}
+
+static const struct kernel_param_ops aael_max_event_size_ops = {
+	.set = aael_set_max_event_size,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_event_size, &aael_max_event_size_ops,
+		&aael_max_event_size, 0644);
+MODULE_PARM_DESC(max_event_size, "Largest event text in bytes (default 16384, at most 262144)");
+
+static int aael_register_init(void)
+{
+	bool automatic = !strcmp(backend, "auto");
+	int rc;
+
+	if (!strcmp(backend, "software"))
+		return aael_register_soft_init(&aael_reg, pcr, banks);
+	if (!automatic && strcmp(backend, "tpm")) {
+		pr_err("aael: backend=%s: expected auto, tpm or software\n",
+		       backend);
+		return -EINVAL;
+	}
+	rc = aael_register_tpm_init(&aael_reg, pcr, aael_test_unsafe);
+	if (rc == -ENODEV && automatic)
+		pr_err("aael: no hardware register found; backend=software gives an emulated one (not hardware-backed)\n");
+	return rc;
+}
+
+static int __init aael_init(void)
+{
+	int rc;
+
+	if (aael_test_unsafe)
+		pr_warn("aael: test_unsafe=1: PCR policy off and unloading allowed; never use this outside tests\n");
+	rc = aael_register_init();
+	if (rc)
+		goto err_register;
+	rc = aael_log_init(aael_reg.algs, aael_reg.nr_banks);
+	if (rc)
+		goto err_register;
+	rc = aael_securityfs_init();
+	if (rc)
+		goto err_log;
+	pr_info("aael: logging to %s register %u, %u bank(s)\n",
+		aael_reg.backend, aael_reg.index, aael_reg.nr_banks);
+	if (!aael_reg.hardware)
+		pr_warn("aael: the software register is emulated in kernel memory and proves nothing to a verifier\n");
+	return 0;
+
+err_log:
+	aael_log_destroy();
+err_register:
+	aael_register_release(&aael_reg);
+	return rc;
+}
+
+static void __exit aael_exit(void)
+{
+	aael_securityfs_exit();
+	aael_log_destroy();
+	aael_register_release(&aael_reg);
+}
+
+module_init(aael_init);
+module_exit(aael_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Runtime attestation event log (AAEL) bound to a TPM PCR");
+MODULE_AUTHOR("The aael developers");
+MODULE_SOFTDEP("pre: sha256 sha384 sha512");

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one operation that matters: event text -> record -> extend -> append.
+ *
+ * The record is built and hashed before the lock is taken, and everything
+ * that can fail in the log is reserved before the register is extended, so
+ * after a successful extend the append cannot fail; after a failed extend
+ * nothing is appended. One mutex makes log order equal extend order. (IMA
+ * appends first and keeps the entry when the TPM fails; we do neither.)
+ */
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <crypto/hash.h>
+#include "aael.h"
+
+static DEFINE_MUTEX(aael_measure_lock);
+static atomic_long_t aael_failures = ATOMIC_LONG_INIT(0);
+static bool aael_pinned;
+
+static int aael_hash_banks(u8 *rec, size_t event_off, size_t rec_len)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < aael_reg.nr_banks; i++) {
+		rc = crypto_shash_tfm_digest(aael_reg.tfms[i], rec + event_off,
+					     rec_len - event_off,
+					     aael_record_digest(rec,
+								aael_reg.algs,
+								i));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * A fresh log could never replay a register that already holds our
+ * records, so once the log holds one the module cannot be unloaded.
+ */
+static void aael_pin(void)
+{
+	if (aael_pinned || aael_test_unsafe)
+		return;
+	__module_get(THIS_MODULE);
+	aael_pinned = true;
+}
+
+int aael_measure(const char *text, size_t len, struct aael_measurement *m)
+{
+	size_t rec_len, event_off;
+	unsigned long seq;
+	u8 *rec, *slot;
+	int rc;
+
+	rec_len = aael_record_size(aael_reg.algs, aael_reg.nr_banks, len);
+	rec = kvmalloc(rec_len, GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	event_off = aael_record_encode(rec, aael_reg.index, aael_reg.algs,
+				       aael_reg.nr_banks, text, len);
+	rc = aael_hash_banks(rec, event_off, rec_len);
+	if (rc)
+		goto out;
+
+	if (mutex_lock_killable(&aael_measure_lock)) {
+		rc = -EINTR;
+		goto out;
+	}
+	slot = aael_log_reserve(rec_len);
+	if (IS_ERR(slot)) {
+		rc = PTR_ERR(slot);
+		goto unlock;
+	}
+	memcpy(slot, rec, rec_len);
+	rc = aael_reg.ops->extend(&aael_reg, slot);
+	if (rc) {
+		aael_log_cancel();
+		atomic_long_inc(&aael_failures);
+		goto unlock;
+	}
+	seq = aael_log_commit(slot, rec_len);
+	aael_pin();
+	if (m)
+		m->seq = seq;
+unlock:
+	mutex_unlock(&aael_measure_lock);
+out:
+	kvfree(rec);
+	return rc;
+}
+
+unsigned long aael_extend_failures(void)
+{
+	return atomic_long_read(&aael_failures);
+}
+
+/* Under the lock, so that a value never reflects half an extend. */
+int aael_read_register(unsigned int bank, u8 *value)
+{
+	int rc;
+
+	if (mutex_lock_killable(&aael_measure_lock))
+		return -EINTR;
+	rc = aael_reg.ops->read(&aael_reg, bank, value);
+	mutex_unlock(&aael_measure_lock);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The measurement register a log is bound to. A backend fills in the banks
+ * (one hash algorithm each) and two operations; the rest of the module only
+ * sees this interface.
+ */
+#ifndef _AAEL_REGISTER_H
+#define _AAEL_REGISTER_H
+
+#include <linux/types.h>
+#include "record.h"
+
+struct crypto_shash;
+struct aael_register;
+
+struct aael_register_ops {
+	/* Extend every bank with the record's digest for that bank. */
+	int (*extend)(struct aael_register *reg, const u8 *rec);
+	/* Read bank's current value into value (digest_size bytes). */
+	int (*read)(struct aael_register *reg, unsigned int bank, u8 *value);
+	void (*destroy)(struct aael_register *reg);
+};
+
+struct aael_register {
+	const char *backend;
+	bool hardware;
+	u32 index;
+	unsigned int nr_banks;
+	struct aael_alg algs[AAEL_MAX_BANKS];
+	struct crypto_shash *tfms[AAEL_MAX_BANKS];
+	const struct aael_register_ops *ops;
+	void *priv;
+};
+
+int aael_register_add_bank(struct aael_register *reg, u16 alg_id,
+			   const char *hash_name);
+void aael_register_release(struct aael_register *reg);
+
+int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe);
+int aael_register_soft_init(struct aael_register *reg, u32 index,
+			    const char *banks);
+
+#endif /* _AAEL_REGISTER_H */

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's record encoding (kmod/record.c, compiled here unchanged)
+ * against the vectors of WIRE-FORMATS section 1, byte for byte.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "aael.h"
+#include "record.h"
+
+#define TEST_EVENT_HEX "4c4541410e0000007465737420746573742074657374"
+#define TEST_EVENT_B64 "TEVBQQ4AAAB0ZXN0IHRlc3QgdGVzdA=="
+#define TEST_SHA384 "dcaaab29cf031c5727ce9ecf5c0ab288ae773b9a322ab14e" \
+		    "2efd4d8e21fe9db041f02a49a83a5df0ad763a94a19029bf"
+#define TEST_SHA256 "2f4df022a4fc81f8991677a2345a50e1" \
+		    "cc636a2ac6a37b2840e806baf25b91ae"
+#define TEST_RECORD_B64 "BAAAAAYAAAABAAAADADcqqspzwMcVyfOns9cCrKIrnc7mjIqsU4u" \
+			"/U2OIf6dsEHwKkmoOl3wrXY6lKGQKb8WAAAATEVBQQ4AAAB0ZXN0" \
+			"IHRlc3QgdGVzdA=="
+#define TEST_RTMR "e91d39fefcd2b098b77910a9f6156ad66c58ef65b86424f4" \
+		  "fa4bc1d81b9ae2bc7c04d84966e486704c9a2eb2043c05c5"
+#define DOMAIN_EVENT_HEX "4c45414118000000646f6d61696e206f706572617469" \
+			 "6f6e20636f6e74656e74"
+#define DOMAIN_SHA256 "46df8dacf00a07d34a83cdf56d797869" \
+		      "7790787cf2ba1432ef7c38f22cd96351"
+#define DOMAIN_SHA384 "dad5f0e226318ffa9839b75a472c6aa7fdb5834949d0a0a2" \
+		      "2990cf04d5692440fb00f3aa0609db7e49cd8d793f670d02"
+#define BOTH_RTMR "2b836d2c4c37a8d15b4d392a1cb043244ccb91ebd3f45ca5" \
+		  "c3e6830eefe600a680d35115afc7a408138112313f22150f"
+
+static const struct aael_alg sha384_only[] = { { AAEL_ALG_SHA384, 48 } };
+
+static void assert_tagged_event(const char *text, const char *hex)
+{
+	uint8_t want[256], got[256];
+	size_t n = unhex(hex, want, sizeof(want));
+
+	assert_int_equal(aael_tagged_event_size(strlen(text)), n);
+	aael_tagged_event_encode(got, text, (uint32_t)strlen(text));
+	assert_memory_equal(got, want, n);
+}
+
+static void assert_hash(uint16_t alg, const char *text, const char *hex)
+{
+	uint8_t ev[256], want[64], got[64];
+	size_t n = unhex(hex, want, sizeof(want));
+
+	aael_tagged_event_encode(ev, text, (uint32_t)strlen(text));
+	assert_int_equal(aael_hash(alg, ev, aael_tagged_event_size(strlen(text)),
+				   got), n);
+	assert_memory_equal(got, want, n);
+}
+
+static void test_tagged_events(void **state)
+{
+	uint8_t b64[64];
+
+	(void)state;
+	assert_tagged_event("test test test", TEST_EVENT_HEX);
+	assert_tagged_event("domain operation content", DOMAIN_EVENT_HEX);
+	assert_int_equal(unbase64(TEST_EVENT_B64, b64, sizeof(b64)), 22);
+	{
+		uint8_t ev[32];
+
+		aael_tagged_event_encode(ev, "test test test", 14);
+		assert_memory_equal(ev, b64, 22);
+	}
+}
+
+static void test_digests(void **state)
+{
+	(void)state;
+	assert_hash(AAEL_ALG_SHA384, "test test test", TEST_SHA384);
+	assert_hash(AAEL_ALG_SHA256, "test test test", TEST_SHA256);
+	assert_hash(AAEL_ALG_SHA384, "domain operation content", DOMAIN_SHA384);
+	assert_hash(AAEL_ALG_SHA256, "domain operation content", DOMAIN_SHA256);
+}
+
+/* Encode a record as the module does: encode, then hash into the slots. */
+static size_t make_record(uint8_t *rec, uint32_t index,
+			  const struct aael_alg *algs, unsigned int n,
+			  const char *text)
+{
+	size_t len = aael_record_size(algs, n, strlen(text));
+	size_t off = aael_record_encode(rec, index, algs, n, text,
+					(uint32_t)strlen(text));
+
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(aael_hash(algs[i].alg_id, rec + off, len - off,
+					   aael_record_digest(rec, algs, i)),
+				 algs[i].digest_size);
+	return len;
+}
+
+static void test_full_record(void **state)
+{
+	uint8_t want[256], rec[256];
+	size_t n = unbase64(TEST_RECORD_B64, want, sizeof(want));
+	uint32_t text_len;
+	const char *text;
+
+	(void)state;
+	assert_int_equal(make_record(rec, 4, sha384_only, 1, "test test test"),
+			 n);
+	assert_memory_equal(rec, want, n);
+	assert_int_equal(aael_record_length(rec, aael_digests_size(sha384_only, 1)),
+			 n);
+	text = aael_record_text(rec, sha384_only, 1, &text_len);
+	assert_int_equal(text_len, 14);
+	assert_memory_equal(text, "test test test", 14);
+}
+
+static void test_register_vectors(void **state)
+{
+	uint8_t reg[64] = { 0 }, want[48], rec[256];
+
+	(void)state;
+	make_record(rec, 4, sha384_only, 1, "test test test");
+	assert_int_equal(aael_extend(AAEL_ALG_SHA384, reg,
+				     aael_record_digest(rec, sha384_only, 0)), 0);
+	unhex(TEST_RTMR, want, sizeof(want));
+	assert_memory_equal(reg, want, 48);
+	make_record(rec, 4, sha384_only, 1, "domain operation content");
+	assert_int_equal(aael_extend(AAEL_ALG_SHA384, reg,
+				     aael_record_digest(rec, sha384_only, 0)), 0);
+	unhex(BOTH_RTMR, want, sizeof(want));
+	assert_memory_equal(reg, want, 48);
+}
+
+struct parse_case {
+	const char *text;
+	size_t len;
+	int rc;
+};
+
+#define CASE(s, rc) { s, sizeof(s) - 1, rc }
+
+static void test_event_parse_errors(void **state)
+{
+	static const struct parse_case cases[] = {
+		CASE("", -EINVAL),
+		CASE("test", -EINVAL),
+		CASE("test test", -EINVAL),		/* no content separator */
+		CASE(" test test", -EINVAL),		/* empty domain */
+		CASE("test  test", -EINVAL),		/* empty operation */
+		CASE("te\tst op c", -EINVAL),
+		CASE("dom op\ner c", -EINVAL),
+		CASE("dom\x7f op c", -EINVAL),
+		CASE("dom op con\0tent", -EINVAL),
+		CASE("dom op \xff", -EILSEQ),
+		CASE("dom op \xc0\xaf", -EILSEQ),	/* overlong '/' */
+		CASE("dom op \xed\xa0\x80", -EILSEQ),	/* surrogate */
+		CASE("dom op \xf4\x90\x80\x80", -EILSEQ), /* > U+10FFFF */
+		CASE("dom op \xe2\x82", -EILSEQ),	/* truncated */
+	};
+	struct aael_event_fields f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = aael_event_parse(cases[i].text, cases[i].len, &f);
+
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: rc %d, want %d", i, rc, cases[i].rc);
+	}
+}
+
+static void assert_fields(const char *text, const char *d, const char *o,
+			  const char *c)
+{
+	struct aael_event_fields f;
+
+	assert_int_equal(aael_event_parse(text, strlen(text), &f), 0);
+	assert_int_equal(f.domain_len, strlen(d));
+	assert_memory_equal(f.domain, d, f.domain_len);
+	assert_int_equal(f.operation_len, strlen(o));
+	assert_memory_equal(f.operation, o, f.operation_len);
+	assert_int_equal(f.content_len, strlen(c));
+	assert_memory_equal(f.content, c, f.content_len);
+}
+
+static void test_event_parse_fields(void **state)
+{
+	(void)state;
+	assert_fields("test test test", "test", "test", "test");
+	assert_fields("a b ", "a", "b", "");
+	assert_fields("a b  lead", "a", "b", " lead");
+	assert_fields("a b c d  e\n", "a", "b", "c d  e\n");
+	assert_fields("k8s pod.create {\"x\": [1, 2]}", "k8s", "pod.create",
+		      "{\"x\": [1, 2]}");
+	assert_fields("d\xc3\xbc op \xe2\x82\xac \xf0\x9f\x98\x80", "d\xc3\xbc",
+		      "op", "\xe2\x82\xac \xf0\x9f\x98\x80");
+}
+
+/* The header equals the one OVMF writes into a TDX CCEL, pcrIndex aside. */
+static void test_spec_id_matches_firmware(void **state)
+{
+	char path[4096];
+	uint8_t hdr[128];
+	uint8_t *ccel;
+	size_t len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/CCEL_data_ovmf",
+		 getenv("AAEL_TESTDATA"));
+	ccel = read_file(path, &len);
+	assert_int_equal(aael_spec_id_size(1), 65);
+	aael_spec_id_encode(hdr, sha384_only, 1);
+	assert_memory_equal(hdr + 4, ccel + 4, 65 - 4);
+	free(ccel);
+}
+
+int run_record_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tagged_events),
+		cmocka_unit_test(test_digests),
+		cmocka_unit_test(test_full_record),
+		cmocka_unit_test(test_register_vectors),
+		cmocka_unit_test(test_event_parse_errors),
+		cmocka_unit_test(test_event_parse_fields),
+		cmocka_unit_test(test_spec_id_matches_firmware),
+	};
+
+	return cmocka_run_group_tests_name("record", tests, NULL, NULL);
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Hashes by TPM_ALG_ID (OpenSSL EVP) and register replay. */
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "aael.h"
+
+static const EVP_MD *md_of(uint16_t alg)
+{
+	switch (alg) {
+	case AAEL_ALG_SHA1:
+		return EVP_sha1();
+	case AAEL_ALG_SHA256:
+		return EVP_sha256();
+	case AAEL_ALG_SHA384:
+		return EVP_sha384();
+	case AAEL_ALG_SHA512:
+		return EVP_sha512();
+	case AAEL_ALG_SM3_256:
+		return EVP_get_digestbyname("SM3");
+	}
+	return NULL;
+}
+
+size_t aael_hash(uint16_t alg, const void *data, size_t len, uint8_t *out)
+{
+	const EVP_MD *md = md_of(alg);
+	unsigned int size = 0;
+
+	if (!md || !EVP_Digest(data, len, out, &size, md, NULL))
+		return 0;
+	return size;
+}
+
+int aael_extend(uint16_t alg, uint8_t *value, const uint8_t *digest)
+{
+	uint16_t size = aael_alg_digest_size(alg);
+	uint8_t buf[2 * AAEL_MAX_DIGEST];
+
+	if (!size)
+		return -1;
+	memcpy(buf, value, size);
+	memcpy(buf + size, digest, size);
+	return aael_hash(alg, buf, 2 * size, value) == size ? 0 : -1;
+}
+
+static const struct aael_digest *digest_of(const struct aael_log_event *ev,
+					   uint16_t alg)
+{
+	for (unsigned int i = 0; i < ev->nr_digests; i++)
+		if (ev->digests[i].alg == alg)
+			return &ev->digests[i];
+	return NULL;
+}
+
+long aael_replay(const struct aael_eventlog *log, uint32_t pcr, uint16_t alg,
+		 uint8_t *value)
+{
+	long n = 0;
+
+	if (!aael_alg_digest_size(alg))
+		return -1;
+	memset(value, 0, AAEL_MAX_DIGEST);
+	for (size_t i = 0; i < log->nr_events; i++) {
+		const struct aael_log_event *ev = &log->events[i];
+		const struct aael_digest *d;
+
+		if (ev->pcr != pcr || ev->type == AAEL_EV_NO_ACTION)
+			continue;
+		d = digest_of(ev, alg);
+		if (!d || aael_extend(alg, value, d->bytes))
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+bool aael_event_digests_match(const struct aael_log_event *ev)
+{
+	uint8_t out[AAEL_MAX_DIGEST];
+
+	if (!ev->nr_digests)
+		return false;
+	for (unsigned int i = 0; i < ev->nr_digests; i++) {
+		const struct aael_digest *d = &ev->digests[i];
+
+		if (aael_hash(d->alg, ev->data, ev->data_len, out) != d->size ||
+		    memcmp(out, d->bytes, d->size) != 0)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * TCG2 event log parser. Input is untrusted (logs come from other machines
+ * and from firmware): every length is checked against what is left before
+ * it is used, and sizes are bounded so that arithmetic cannot overflow.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aael.h"
+
+#define SPEC_ID_SIGNATURE	"Spec ID Event03"
+#define LEGACY_HEADER_SIZE	32	/* pcr, type, sha1 digest, size */
+
+struct cursor {
+	const uint8_t *buf;
+	size_t len;
+	size_t pos;
+};
+
+static int fail(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, AAEL_ERRLEN, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static size_t left(const struct cursor *c)
+{
+	return c->len - c->pos;
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* The 8-byte end marker firmware and the attestation agent append. */
+static bool at_end_marker(const struct cursor *c)
+{
+	size_t n = left(c) < 8 ? left(c) : 8;
+	const uint8_t *p = c->buf + c->pos;
+
+	return all_bytes(p, n, 0xff) || all_bytes(p, n, 0x00);
+}
+
+static int parse_spec_id(struct aael_eventlog *log, const uint8_t *ev,
+			 uint32_t size, char *err)
+{
+	uint32_t n;
+
+	/* signature 16, platformClass 4, versions 3, uintnSize 1, count 4 */
+	if (size < 28 + 1)
+		return fail(err, "Spec ID event too short (%u bytes)", size);
+	n = le32(ev + 24);
+	if (n == 0 || n > AAEL_MAX_BANKS)
+		return fail(err, "Spec ID event lists %u algorithms", n);
+	if (size < 28 + 4 * n + 1)
+		return fail(err, "Spec ID event truncated");
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t size_i = le16(ev + 28 + 4 * i + 2);
+
+		if (size_i == 0 || size_i > AAEL_MAX_DIGEST)
+			return fail(err, "Spec ID algorithm 0x%04x has size %u",
+				    le16(ev + 28 + 4 * i), size_i);
+		log->algs[i] = le16(ev + 28 + 4 * i);
+		log->alg_sizes[i] = size_i;
+	}
+	log->nr_algs = n;
+	log->has_spec_id = true;
+	return 0;
+}
+
+/* The first event: a legacy TCG_PCR_EVENT holding the Spec ID, if any. */
+static int parse_header(struct cursor *c, struct aael_eventlog *log,
+			char *err)
+{
+	const uint8_t *p = c->buf + c->pos;
+	uint32_t size;
+
+	if (left(c) < LEGACY_HEADER_SIZE + 16 ||
+	    le32(p + 4) != AAEL_EV_NO_ACTION ||
+	    memcmp(p + LEGACY_HEADER_SIZE, SPEC_ID_SIGNATURE, 16) != 0)
+		return 0;	/* no Spec ID header: records start at once */
+	size = le32(p + 28);
+	if (size > left(c) - LEGACY_HEADER_SIZE)
+		return fail(err, "Spec ID event truncated at offset 0");
+	if (parse_spec_id(log, p + LEGACY_HEADER_SIZE, size, err))
+		return -1;
+	c->pos += LEGACY_HEADER_SIZE + size;
+	return 0;
+}
+
+static uint16_t digest_size(const struct aael_eventlog *log, uint16_t alg)
+{
+	if (!log->has_spec_id)
+		return aael_alg_digest_size(alg);
+	for (unsigned int i = 0; i < log->nr_algs; i++)
+		if (log->algs[i] == alg)
+			return log->alg_sizes[i];
+	return 0;
+}
+
+static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
+			struct aael_log_event *ev, char *err)
+{
+	size_t start = c->pos;
+	uint32_t count;
+
+	if (left(c) < 12)
+		return fail(err, "record at offset %zu truncated", start);
+	ev->offset = start;
+	ev->pcr = le32(c->buf + c->pos);
+	ev->type = le32(c->buf + c->pos + 4);
+	count = le32(c->buf + c->pos + 8);
+	c->pos += 12;
+	if (count > AAEL_MAX_BANKS)
+		return fail(err, "record at offset %zu has %u digests",
+			    start, count);
+	ev->nr_digests = count;
+	for (uint32_t i = 0; i < count; i++) {
+		struct aael_digest *d = &ev->digests[i];
+
+		if (left(c) < 2)
+			return fail(err, "record at offset %zu truncated",
+				    start);
+		d->alg = le16(c->buf + c->pos);
+		d->size = digest_size(log, d->alg);
+		if (!d->size)
+			return fail(err,
+				    "record at offset %zu: unknown algorithm 0x%04x",
+				    start, d->alg);
+		c->pos += 2;
+		if (left(c) < d->size)
+			return fail(err, "record at offset %zu truncated",
+				    start);
+		memcpy(d->bytes, c->buf + c->pos, d->size);
+		c->pos += d->size;
+	}
+	if (left(c) < 4)
+		return fail(err, "record at offset %zu truncated", start);
+	ev->data_len = le32(c->buf + c->pos);
+	c->pos += 4;
+	if (left(c) < ev->data_len)
+		return fail(err,
+			    "record at offset %zu: event of %u bytes, %zu left",
+			    start, ev->data_len, left(c));
+	ev->data = c->buf + c->pos;
+	c->pos += ev->data_len;
+	return 0;
+}
+
+int aael_eventlog_parse(const uint8_t *buf, size_t len,
+			struct aael_eventlog *log, char *err)
+{
+	struct cursor c = { .buf = buf, .len = len };
+	size_t cap = 0;
+
+	memset(log, 0, sizeof(*log));
+	if (parse_header(&c, log, err))
+		return -1;
+	while (left(&c) && !at_end_marker(&c)) {
+		if (log->nr_events == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			void *p = realloc(log->events,
+					  ncap * sizeof(*log->events));
+
+			if (!p) {
+				aael_eventlog_free(log);
+				return fail(err, "out of memory");
+			}
+			log->events = p;
+			cap = ncap;
+		}
+		if (parse_event2(&c, log, &log->events[log->nr_events], err)) {
+			aael_eventlog_free(log);
+			return -1;
+		}
+		log->nr_events++;
+	}
+	log->end = c.pos;
+	return 0;
+}
+
+void aael_eventlog_free(struct aael_eventlog *log)
+{
+	free(log->events);
+	memset(log, 0, sizeof(*log));
+}
+
+bool aael_event_is_aael(const struct aael_log_event *ev, const char **text,
+			uint32_t *text_len)
+{
+	uint32_t n;
+
+	if (ev->type != AAEL_EV_EVENT_TAG || ev->data_len < 8 ||
+	    le32(ev->data) != AAEL_TAGGED_EVENT_ID)
+		return false;
+	n = le32(ev->data + 4);
+	if (n != ev->data_len - 8)
+		return false;
+	*text = (const char *)ev->data + 8;
+	*text_len = n;
+	return true;
+}
