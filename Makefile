@@ -57,12 +57,14 @@ check: deps
 	rm -rf $(BUILD)/results
 	$(MAKE) all $(BUILD)/unit-tests
 	$(MAKE) unit
+	scripts/checkpatch --tap $(BUILD)/results/checkpatch.tap || true
 	$(MAKE) vm || true
 	scripts/tap-summary $(BUILD)/results
 
 demo: deps
 	$(MAKE) all
-	tests/vm/run-vm --tpm-banks all --script tests/vm/demo.sh
+	tests/vm/run-vm --tpm all --script tests/vm/demo.sh --out $(BUILD)/demo; \
+	rc=$$?; sed -n '/=== aael guest/,$$p' $(BUILD)/demo/console.log; exit $$rc
 
 checkpatch:
 	scripts/checkpatch

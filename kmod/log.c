@@ -119,12 +119,14 @@ unsigned long aael_log_commit(u8 *slot, size_t len)
 	WRITE_ONCE(aael_log.bytes, aael_log.bytes + len);
 	/* The slot is reserved: storing into it allocates nothing. */
 	xa_store(&aael_log.index, seq, slot, GFP_KERNEL);
+	/* Pairs with aael_log_count(): the record is whole before it counts. */
 	smp_store_release(&aael_log.count, seq + 1);
 	return seq;
 }
 
 unsigned long aael_log_count(void)
 {
+	/* Pairs with aael_log_commit(): records below count are whole. */
 	return smp_load_acquire(&aael_log.count);
 }
 

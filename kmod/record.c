@@ -5,6 +5,7 @@
  * byte-wise helpers: they are the same in the kernel and in userspace.
  */
 #ifdef __KERNEL__
+#include <linux/kernel.h>
 #include <linux/string.h>
 #else
 #include <string.h>
@@ -273,7 +274,7 @@ u16 aael_alg_by_name(const char *name)
 				   AAEL_ALG_SM3_256 };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
 		if (!strcmp(name, aael_alg_name(ids[i])))
 			return ids[i];
 	return 0;

@@ -126,7 +126,7 @@ int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe)
 	}
 	chip = tpm_default_chip();
 	if (!chip) {
-		pr_err("aael: backend=tpm: no TPM found\n");
+		pr_err("aael: no TPM found\n");
 		return -ENODEV;
 	}
 	tpm = kzalloc(sizeof(*tpm), GFP_KERNEL);

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aael-vmtest: what the guest test scripts cannot do from a shell: exact
+ * single write() calls, concurrent writers, and an independent replay of
+ * the kernel's binary log (libaael, OpenSSL) against the live register.
+ *
+ *   write [--offset N] [--fill N] [--nl] [--drop-to UID] [--hex HEX | TEXT]
+ *	One write() of the event; prints "ok" or the errno name.
+ *	--fill N appends 'x' until the text is N bytes long, --nl then a '\n'.
+ *	--drop-to opens as the caller, then switches uid before writing.
+ *   stress WRITERS EVENTS
+ *	Forks WRITERS processes writing EVENTS events each, then checks that
+ *	the log holds every one exactly once, each writer's in its order.
+ *   verify PCR
+ *	Parses binary_runtime_measurements, checks every record (AAEL,
+ *	register index, digests) and prints the replay: "<alg>:<hex>" per bank.
+ *   record SEQ
+ *	Prints record SEQ of the binary log as hex.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aael.h"
+
+#define DIR "/sys/kernel/security/aael/"
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case EINVAL: return "EINVAL";
+	case E2BIG: return "E2BIG";
+	case ENOSPC: return "ENOSPC";
+	case EILSEQ: return "EILSEQ";
+	case EIO: return "EIO";
+	case ENOMEM: return "ENOMEM";
+	case EFAULT: return "EFAULT";
+	case EINTR: return "EINTR";
+	case ENOENT: return "ENOENT";
+	}
+	return strerror(e);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: aael-vmtest write|stress|verify|record ...\n");
+	return 2;
+}
+
+static int cmd_write(int argc, char **argv)
+{
+	long offset = 0, fill = -1, drop = -1;
+	int nl = 0;
+	char *text = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--offset") && i + 1 < argc) {
+			offset = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--fill") && i + 1 < argc) {
+			fill = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--nl")) {
+			nl = 1;
+		} else if (!strcmp(argv[i], "--drop-to") && i + 1 < argc) {
+			drop = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--hex") && i + 1 < argc) {
+			const char *h = argv[++i];
+
+			len = strlen(h) / 2;
+			text = malloc(len + 1);
+			for (size_t k = 0; k < len; k++) {
+				unsigned int b;
+
+				if (sscanf(h + 2 * k, "%2x", &b) != 1)
+					return usage();
+				text[k] = (char)b;
+			}
+		} else {
+			text = strdup(argv[i]);
+			len = strlen(text);
+		}
+	}
+	if (!text)
+		text = strdup("");
+	if (fill >= 0 && (size_t)fill > len) {
+		text = realloc(text, (size_t)fill);
+		memset(text + len, 'x', (size_t)fill - len);
+		len = (size_t)fill;
+	}
+	if (nl) {
+		text = realloc(text, len + 1);
+		text[len++] = '\n';
+	}
+	fd = open(DIR "event", O_WRONLY);
+	if (fd < 0) {
+		printf("%s\n", errno_name(errno));
+		return 1;
+	}
+	if (drop >= 0 && (setgid((gid_t)drop) || setuid((uid_t)drop))) {
+		perror("setuid");
+		return 2;
+	}
+	n = pwrite(fd, text, len, offset);
+	if (n < 0) {
+		printf("%s\n", errno_name(errno));
+		return 1;
+	}
+	if ((size_t)n != len) {
+		printf("short write %zd of %zu\n", n, len);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	uint8_t *buf = malloc(cap);
+	int fd = open(path, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0 || !buf) {
+		perror(path);
+		exit(2);
+	}
+	while ((r = read(fd, buf + n, cap - n)) > 0) {
+		n += (size_t)r;
+		if (n == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	if (r < 0) {
+		perror(path);
+		exit(2);
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+static int load_log(struct aael_eventlog *log, uint8_t **buf)
+{
+	char err[AAEL_ERRLEN];
+	size_t len;
+
+	*buf = slurp(DIR "binary_runtime_measurements", &len);
+	if (aael_eventlog_parse(*buf, len, log, err)) {
+		printf("log does not parse: %s\n", err);
+		return -1;
+	}
+	if (!log->has_spec_id || log->end != len) {
+		printf("log has no Spec ID header or trailing bytes\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int writer(int w, int events)
+{
+	int fd = open(DIR "event", O_WRONLY);
+	char text[64];
+
+	if (fd < 0)
+		return 1;
+	for (int j = 0; j < events; j++) {
+		int n = snprintf(text, sizeof(text), "stress w%d %d", w, j);
+
+		if (write(fd, text, (size_t)n) != n) {
+			fprintf(stderr, "writer %d event %d: %s\n", w, j,
+				strerror(errno));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int cmd_stress(int argc, char **argv)
+{
+	struct aael_eventlog log;
+	int writers, events, bad = 0;
+	int *next;
+	uint8_t *buf;
+
+	if (argc != 2)
+		return usage();
+	writers = atoi(argv[0]);
+	events = atoi(argv[1]);
+	for (int w = 0; w < writers; w++)
+		if (fork() == 0)
+			_exit(writer(w, events));
+	for (int w = 0; w < writers; w++) {
+		int st;
+
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			bad++;
+	}
+	if (bad) {
+		printf("%d writer(s) failed\n", bad);
+		return 1;
+	}
+	if (load_log(&log, &buf))
+		return 1;
+	next = calloc((size_t)writers, sizeof(int));
+	for (size_t i = 0; i < log.nr_events; i++) {
+		const char *text;
+		uint32_t n;
+		char copy[64];
+		int w, j;
+
+		if (!aael_event_is_aael(&log.events[i], &text, &n) ||
+		    n >= sizeof(copy))
+			continue;
+		memcpy(copy, text, n);
+		copy[n] = 0;
+		if (sscanf(copy, "stress w%d %d", &w, &j) != 2 || w < 0 ||
+		    w >= writers)
+			continue;
+		if (j != next[w]) {
+			printf("writer %d: event %d where %d was due\n", w, j,
+			       next[w]);
+			return 1;
+		}
+		next[w]++;
+	}
+	for (int w = 0; w < writers; w++) {
+		if (next[w] != events) {
+			printf("writer %d: %d of %d events in the log\n", w,
+			       next[w], events);
+			return 1;
+		}
+	}
+	printf("ok %d events\n", writers * events);
+	return 0;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	struct aael_eventlog log;
+	uint8_t *buf, value[AAEL_MAX_DIGEST];
+	uint32_t pcr;
+
+	if (argc != 1)
+		return usage();
+	pcr = (uint32_t)atoi(argv[0]);
+	if (load_log(&log, &buf))
+		return 1;
+	for (size_t i = 0; i < log.nr_events; i++) {
+		const struct aael_log_event *ev = &log.events[i];
+		const char *text;
+		uint32_t n;
+
+		if (ev->pcr != pcr || !aael_event_is_aael(ev, &text, &n) ||
+		    ev->nr_digests != log.nr_algs ||
+		    !aael_event_digests_match(ev)) {
+			printf("record %zu is not a valid AAEL record\n", i);
+			return 1;
+		}
+	}
+	printf("events %zu\n", log.nr_events);
+	for (unsigned int b = 0; b < log.nr_algs; b++) {
+		if (aael_replay(&log, pcr, log.algs[b], value) < 0) {
+			printf("cannot replay bank 0x%04x\n", log.algs[b]);
+			return 1;
+		}
+		printf("%s:", aael_alg_name(log.algs[b]));
+		for (unsigned int k = 0; k < log.alg_sizes[b]; k++)
+			printf("%02x", value[k]);
+		printf("\n");
+	}
+	return 0;
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	struct aael_eventlog log;
+	const struct aael_log_event *ev;
+	size_t seq, end;
+	uint8_t *buf;
+
+	if (argc != 1)
+		return usage();
+	seq = (size_t)atol(argv[0]);
+	if (load_log(&log, &buf) || seq >= log.nr_events)
+		return 1;
+	ev = &log.events[seq];
+	end = seq + 1 < log.nr_events ? log.events[seq + 1].offset : log.end;
+	for (size_t k = ev->offset; k < end; k++)
+		printf("%02x", buf[k]);
+	printf("\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	if (!strcmp(argv[1], "write"))
+		return cmd_write(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "stress"))
+		return cmd_stress(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "verify"))
+		return cmd_verify(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "record"))
+		return cmd_record(argc - 2, argv + 2);
+	return usage();
+}

@@ -1,0 +1,214 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side test helpers: TAP output to $AAEL_OUT/$SUITE.tap, and the
+# checks every register backend must pass. Sourced by the suite scripts.
+
+A=/sys/kernel/security/aael
+VT=/mnt/build/aael-vmtest
+KO=/mnt/kmod/aael.ko
+TAP=$AAEL_OUT/$SUITE.tap
+N=0
+FAILED=0
+mkdir -p "$AAEL_OUT"
+: > "$TAP"
+
+ok() {
+	N=$((N + 1))
+	echo "ok $N - $1" | tee -a "$TAP"
+}
+
+not_ok() {
+	N=$((N + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $N - $1" | tee -a "$TAP"
+	shift
+	[ $# -gt 0 ] && printf '%s\n' "$*" | sed 's/^/#   /' | tee -a "$TAP"
+	return 0
+}
+
+# check DESC CMD...: passes when CMD exits 0
+check() {
+	desc=$1
+	shift
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+
+# expect DESC GOT WANT
+expect() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "got:  $2" "want: $3"
+	fi
+}
+
+finish() {
+	echo "1..$N" >> "$TAP"
+	echo "# $SUITE: $((N - FAILED)) passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+
+load_hashes() {
+	f=$(find "$AAEL_KMODS" -name 'sha512_generic.ko*' | head -n 1)
+	[ -n "$f" ] && insmod "$f" 2>/dev/null
+	return 0
+}
+
+# refuse_load DESC DMESG-PATTERN PARAMS...: the load fails, says why, and
+# leaves no module behind.
+refuse_load() {
+	desc=$1 pattern=$2
+	shift 2
+	dmesg -C
+	if insmod "$KO" "$@" 2>/dev/null; then
+		rmmod aael 2>/dev/null
+		not_ok "$desc" "insmod $* succeeded"
+	elif [ -d /sys/module/aael ]; then
+		not_ok "$desc" "module left loaded"
+	elif ! dmesg | grep -q "aael: .*$pattern"; then
+		not_ok "$desc" "no kernel message matching '$pattern':" "$(dmesg | tail -n 5)"
+	else
+		ok "$desc"
+	fi
+}
+
+# Everything a failed write must leave alone.
+state() {
+	echo "count=$(cat $A/runtime_measurements_count)" \
+	     "size=$(cat $A/log_size)" \
+	     "log=$(sha256sum < $A/binary_runtime_measurements | cut -c1-16)" \
+	     "reg=$(tr '\n' ' ' < $A/register_value)"
+}
+
+# reject DESC ERRNO WRITE-ARGS...: the write fails with ERRNO, nothing changes
+reject() {
+	desc=$1 want=$2
+	shift 2
+	before=$(state)
+	got=$("$@" 2>&1)
+	after=$(state)
+	if [ "$got" != "$want" ]; then
+		not_ok "$desc" "got '$got', want $want"
+	elif [ "$before" != "$after" ]; then
+		not_ok "$desc" "state changed:" "$before" "$after"
+	else
+		ok "$desc"
+	fi
+}
+
+# The replay of the binary log (by libaael) equals the register in every
+# bank; for a TPM, equals sysfs and tpm2_eventlog's replay too.
+check_replay() {
+	desc=$1 pcr=$2
+	replay=$($VT verify "$pcr" | grep -v '^events')
+	reg=$(cat $A/register_value)
+	if [ -z "$replay" ] || [ "$replay" != "$reg" ]; then
+		not_ok "$desc: replay = register_value" "replay: $replay" "register: $reg"
+		return
+	fi
+	ok "$desc: replay = register_value ($(echo "$replay" | wc -l) banks)"
+	[ "$(sed -n 's/^backend: //p' $A/register)" = tpm ] || return 0
+	bad=
+	for line in $replay; do
+		alg=${line%%:*}
+		sysfs=$(tr 'A-F' 'a-f' < /sys/class/tpm/tpm0/pcr-$alg/$pcr)
+		[ "$sysfs" = "${line#*:}" ] || bad="$bad $alg(sysfs $sysfs)"
+	done
+	[ -z "$bad" ] && ok "$desc: replay = /sys/class/tpm PCR $pcr" ||
+		not_ok "$desc: replay = /sys/class/tpm PCR $pcr" "$bad"
+	# tpm2_eventlog lists only PCRs that have events.
+	[ "$(cat $A/runtime_measurements_count)" -gt 0 ] || return 0
+	cp $A/binary_runtime_measurements /tmp/aael.log
+	ev=$(tpm2_eventlog /tmp/aael.log 2>&1 | awk -v pcr="$pcr" '
+		/^pcrs:/ { in_pcrs = 1; next }
+		in_pcrs && /^  [a-z0-9_]+:$/ { alg = $1; sub(":", "", alg) }
+		in_pcrs && $1 == pcr && $2 == ":" { v = $3; sub("^0x", "", v); print alg ":" v }')
+	expect "$desc: tpm2_eventlog replay = register" "$ev" "$replay"
+}
+
+# Every malformed write is refused with its errno and changes nothing.
+check_bad_writes() {
+	max=$(cat /sys/module/aael/parameters/max_event_size)
+	reject "empty write: EINVAL" EINVAL $VT write ""
+	reject "lone newline: EINVAL" EINVAL $VT write --hex 0a
+	reject "domain only: EINVAL" EINVAL $VT write "test"
+	reject "no content separator: EINVAL" EINVAL $VT write "test test"
+	reject "double space (empty operation): EINVAL" EINVAL $VT write "test  test x"
+	reject "leading space (empty domain): EINVAL" EINVAL $VT write " test test x"
+	reject "tab in domain: EINVAL" EINVAL $VT write --hex 6109622063206420
+	reject "NUL byte in content: EINVAL" EINVAL $VT write --hex 6120622063006420
+	reject "invalid UTF-8: EILSEQ" EILSEQ $VT write --hex 61206220ff
+	reject "overlong UTF-8: EILSEQ" EILSEQ $VT write --hex 61206220c0af
+	reject "write at offset 1: EINVAL" EINVAL $VT write --offset 1 "a b c"
+	reject "text of max_event_size + 1: E2BIG" E2BIG $VT write --fill $((max + 1)) "big x "
+	reject "max + 1 and a newline: E2BIG" E2BIG $VT write --fill $((max + 1)) --nl "big x "
+	reject "1 MiB: E2BIG" E2BIG $VT write --fill 1048576 "big x "
+	reject "non-root: EACCES" EACCES setpriv --reuid=65534 --regid=65534 --clear-groups $VT write "a b c"
+	reject "root without CAP_SYS_ADMIN: EPERM" EPERM \
+		setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin $VT write "a b c"
+	reject "user-namespace root: EPERM" EPERM unshare --user --map-root-user $VT write "a b c"
+	reject "user namespace of a non-root user: EACCES" EACCES \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare --user --map-root-user $VT write "a b c"
+
+	c=$(cat $A/runtime_measurements_count)
+	check "text of exactly max_event_size is recorded" $VT write --fill "$max" "big x "
+	check "max_event_size and a newline is recorded" $VT write --fill "$max" --nl "big y "
+	expect "two big records appended" "$(cat $A/runtime_measurements_count)" $((c + 2))
+	check "opener's capability counts: written after dropping to uid 65534" \
+		$VT write --drop-to 65534 "fd passed down"
+	echo 64 > /sys/module/aael/parameters/max_event_size
+	reject "max_event_size lowered to 64: 65 bytes E2BIG" E2BIG $VT write --fill 65 "big x "
+	if echo 4 > /sys/module/aael/parameters/max_event_size 2>/dev/null; then
+		not_ok "max_event_size=4 refused"
+	else
+		ok "max_event_size=4 refused"
+	fi
+	echo "$max" > /sys/module/aael/parameters/max_event_size
+}
+
+# The log cap: the record that fits is taken, the next gets ENOSPC.
+check_log_cap() {
+	cap=/sys/module/aael/parameters/max_log_size
+	old=$(cat $cap)
+	s0=$(cat $A/log_size)
+	check "cap: a record under the cap" $VT write "cap test 1"
+	rec=$(( $(cat $A/log_size) - s0 ))
+	used=$(( $(cat $A/log_size) - $(header_size) ))
+	echo $((used + rec)) > $cap
+	check "cap: the record that exactly fills the cap" $VT write "cap test 2"
+	reject "cap: the next record gets ENOSPC" ENOSPC $VT write "cap test 3"
+	echo "$old" > $cap
+	check "cap raised again: recording resumes" $VT write "cap test 4"
+}
+
+# Spec ID header size for the register's bank count (32 + 29 + 4 per bank).
+header_size() {
+	nb=$(sed -n 's/^banks: //p' $A/register | wc -w)
+	echo $((61 + 4 * nb))
+}
+
+# Concurrent writers with readers running: nothing lost, nothing reordered,
+# no reader ever sees a partial record, and the log replays.
+check_concurrency() {
+	writers=$1 events=$2 pcr=$3
+	c=$(cat $A/runtime_measurements_count)
+	(
+		i=0
+		while [ ! -f /tmp/stress.done ]; do
+			$VT verify "$pcr" > /dev/null || { echo "reader $i failed"; exit 1; }
+			i=$((i + 1))
+		done
+		echo "readers ok after $i full reads"
+	) > /tmp/readers.out 2>&1 &
+	rpid=$!
+	check "$writers writers x $events events: each once, in writer order" \
+		$VT stress "$writers" "$events"
+	touch /tmp/stress.done
+	wait $rpid
+	check "readers during the writes never saw a partial record" \
+		grep -q "readers ok" /tmp/readers.out
+	rm -f /tmp/stress.done
+	expect "count after the writers" "$(cat $A/runtime_measurements_count)" \
+		$((c + writers * events))
+	check_replay "after $((writers * events)) concurrent events" "$pcr"
+}
