@@ -10,36 +10,76 @@ BUILD  ?= build
 CC     ?= cc
 
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
-		 -Iuserspace/include -Ikmod
+		 -Iuserspace/include -Ikmod $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 SANITIZE      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 		 -fno-sanitize-recover=all
-LIBS          := $(shell pkg-config --libs openssl json-c 2>/dev/null)
+LIBS          := $(shell pkg-config --libs openssl json-c libnl-genl-3.0 2>/dev/null)
 
-LIB_SRCS  := kmod/record.c userspace/lib/eventlog.c userspace/lib/digest.c
+LIB_SRCS  := kmod/record.c userspace/lib/eventlog.c userspace/lib/digest.c \
+	     userspace/lib/client.c userspace/lib/json.c
 LIB_HDRS  := kmod/record.h userspace/include/aael.h uapi/linux/aael.h
+LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+CTL_SRCS  := $(wildcard userspace/aaelctl/*.c)
+CTL_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
 
-.PHONY: all module userspace check unit vm deps demo clean checkpatch
+.PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch
 
 all: module userspace
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
-userspace: $(BUILD)/aael-vmtest
+userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
+	   $(BUILD)/aael-vmtest
 
-$(BUILD):
-	mkdir -p $@
+$(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -fPIC -c -o $@ $<
 
-# Tools that run inside the guest: no sanitizers (the guest has no ASan
-# runtime setup), but the same warnings.
-$(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(LIB_SRCS) $(LIB_HDRS) | $(BUILD)
-	$(CC) $(CFLAGS_COMMON) -o $@ tests/vm/aael-vmtest.c $(LIB_SRCS) $(LIBS)
+$(BUILD)/libaael.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libaael.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libaael.so.0 -o $@ $^ $(LIBS)
+
+$(BUILD)/aaelctl: $(CTL_OBJS) $(BUILD)/libaael.a
+	$(CC) -o $@ $(CTL_OBJS) $(BUILD)/libaael.a $(LIBS)
+
+# Tools that run inside the guest are not sanitized (the guest has no ASan
+# runtime setup) but carry the same warnings.
+$(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(BUILD)/libaael.a
+	$(CC) $(CFLAGS_COMMON) -o $@ $< $(BUILD)/libaael.a $(LIBS)
 
 $(BUILD)/unit-tests: tests/unit/test_record.c tests/unit/test_eventlog.c \
-		     tests/unit/main.c tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS) | $(BUILD)
+		     tests/unit/main.c tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -o $@ tests/unit/main.c \
 		tests/unit/test_record.c tests/unit/test_eventlog.c \
 		$(LIB_SRCS) $(LIBS) $(shell pkg-config --libs cmocka)
+
+FUZZ_TARGETS := eventlog record event_text
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	clang $(filter-out -O2,$(CFLAGS_COMMON)) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $< $(LIB_SRCS) $(LIBS)
+
+# Sanitized aaelctl for the host tests.
+$(BUILD)/asan/aaelctl: $(CTL_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaelctl/aaelctl.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -Iuserspace/aaelctl -o $@ $(CTL_SRCS) \
+		$(LIB_SRCS) $(LIBS)
+
+# FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=600 for a long run)
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run-fuzz $(FUZZ_SECONDS)
+
+host: $(BUILD)/asan/aaelctl
+	@mkdir -p $(BUILD)/results
+	tests/host/test-aaelctl.sh $(BUILD)/asan/aaelctl > $(BUILD)/results/host.tap 2>&1 || true
+	@cat $(BUILD)/results/host.tap
 
 deps:
 	scripts/install-deps
@@ -56,7 +96,8 @@ vm: module userspace
 check: deps
 	rm -rf $(BUILD)/results
 	$(MAKE) all $(BUILD)/unit-tests
-	$(MAKE) unit
+	$(MAKE) unit host $(FUZZ_BINS)
+	tests/fuzz/run-fuzz 10 > $(BUILD)/results/fuzz.tap 2>&1 || true
 	scripts/checkpatch --tap $(BUILD)/results/checkpatch.tap || true
 	$(MAKE) vm || true
 	scripts/tap-summary $(BUILD)/results

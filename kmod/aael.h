@@ -30,7 +30,18 @@ struct aael_measurement {
 
 int aael_measure(const char *text, size_t len, struct aael_measurement *m);
 unsigned long aael_extend_failures(void);
-int aael_read_register(unsigned int bank, u8 *value);
+/* The register in every bank and the number of records it holds. */
+struct aael_snapshot {
+	unsigned long count;
+	u8 values[AAEL_MAX_BANKS][AAEL_MAX_DIGEST];
+};
+
+int aael_snapshot(struct aael_snapshot *snap);
+
+/* netlink.c */
+int aael_netlink_init(void);
+void aael_netlink_exit(void);
+void aael_netlink_notify(unsigned long seq);
 
 /* securityfs.c */
 int aael_securityfs_init(void);

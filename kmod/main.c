@@ -54,7 +54,7 @@ static const struct kernel_param_ops aael_max_event_size_ops = {
 
 module_param_cb(max_event_size, &aael_max_event_size_ops,
 		&aael_max_event_size, 0644);
-MODULE_PARM_DESC(max_event_size, "Largest event text in bytes (default 16384, at most 262144)");
+MODULE_PARM_DESC(max_event_size, "Largest event text in bytes (default 16384, at most 61440)");
 
 static int aael_register_init(void)
 {
@@ -86,15 +86,20 @@ static int __init aael_init(void)
 	rc = aael_log_init(aael_reg.algs, aael_reg.nr_banks);
 	if (rc)
 		goto err_register;
-	rc = aael_securityfs_init();
+	rc = aael_netlink_init();
 	if (rc)
 		goto err_log;
+	rc = aael_securityfs_init();
+	if (rc)
+		goto err_netlink;
 	pr_info("aael: logging to %s register %u, %u bank(s)\n",
 		aael_reg.backend, aael_reg.index, aael_reg.nr_banks);
 	if (!aael_reg.hardware)
 		pr_warn("aael: the software register is emulated in kernel memory and proves nothing to a verifier\n");
 	return 0;
 
+err_netlink:
+	aael_netlink_exit();
 err_log:
 	aael_log_destroy();
 err_register:
@@ -105,6 +110,7 @@ err_register:
 static void __exit aael_exit(void)
 {
 	aael_securityfs_exit();
+	aael_netlink_exit();
 	aael_log_destroy();
 	aael_register_release(&aael_reg);
 }

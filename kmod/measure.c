@@ -83,6 +83,8 @@ int aael_measure(const char *text, size_t len, struct aael_measurement *m)
 	}
 	seq = aael_log_commit(slot, rec_len);
 	aael_pin();
+	/* Under the lock, so that notifications come in log order. */
+	aael_netlink_notify(seq);
 	if (m)
 		m->seq = seq;
 unlock:
@@ -97,14 +99,17 @@ unsigned long aael_extend_failures(void)
 	return atomic_long_read(&aael_failures);
 }
 
-/* Under the lock, so that a value never reflects half an extend. */
-int aael_read_register(unsigned int bank, u8 *value)
+/* Read under the lock: the first snap->count records replay to the values. */
+int aael_snapshot(struct aael_snapshot *snap)
 {
-	int rc;
+	unsigned int i;
+	int rc = 0;
 
 	if (mutex_lock_killable(&aael_measure_lock))
 		return -EINTR;
-	rc = aael_reg.ops->read(&aael_reg, bank, value);
+	for (i = 0; i < aael_reg.nr_banks && !rc; i++)
+		rc = aael_reg.ops->read(&aael_reg, i, snap->values[i]);
+	snap->count = aael_log_count();
 	mutex_unlock(&aael_measure_lock);
 	return rc;
 }

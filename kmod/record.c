@@ -93,33 +93,54 @@ static int name_valid(const char *s, size_t len)
 	return 1;
 }
 
+int aael_event_check(const struct aael_event_fields *f)
+{
+	if (!name_valid(f->domain, f->domain_len) ||
+	    !name_valid(f->operation, f->operation_len) ||
+	    memchr(f->content, '\0', f->content_len))
+		return -EINVAL;
+	if (!utf8_valid((const u8 *)f->domain, f->domain_len) ||
+	    !utf8_valid((const u8 *)f->operation, f->operation_len) ||
+	    !utf8_valid((const u8 *)f->content, f->content_len))
+		return -EILSEQ;
+	return 0;
+}
+
+size_t aael_event_text_size(const struct aael_event_fields *f)
+{
+	return f->domain_len + 1 + f->operation_len + 1 + f->content_len;
+}
+
+void aael_event_join(char *text, const struct aael_event_fields *f)
+{
+	memcpy(text, f->domain, f->domain_len);
+	text += f->domain_len;
+	*text++ = ' ';
+	memcpy(text, f->operation, f->operation_len);
+	text += f->operation_len;
+	*text++ = ' ';
+	memcpy(text, f->content, f->content_len);
+}
+
 int aael_event_parse(const char *text, size_t len,
 		     struct aael_event_fields *fields)
 {
 	const char *end = text + len;
 	const char *sp1, *sp2;
 
-	if (!len || memchr(text, '\0', len))
-		return -EINVAL;
 	sp1 = memchr(text, ' ', len);
 	if (!sp1)
 		return -EINVAL;
 	sp2 = memchr(sp1 + 1, ' ', end - (sp1 + 1));
 	if (!sp2)
 		return -EINVAL;
-	if (!name_valid(text, sp1 - text) ||
-	    !name_valid(sp1 + 1, sp2 - (sp1 + 1)))
-		return -EINVAL;
-	if (!utf8_valid((const u8 *)text, len))
-		return -EILSEQ;
-
 	fields->domain = text;
 	fields->domain_len = sp1 - text;
 	fields->operation = sp1 + 1;
 	fields->operation_len = sp2 - (sp1 + 1);
 	fields->content = sp2 + 1;
 	fields->content_len = end - (sp2 + 1);
-	return 0;
+	return aael_event_check(fields);
 }
 
 size_t aael_tagged_event_size(size_t text_len)

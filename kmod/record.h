@@ -41,6 +41,9 @@ struct aael_event_fields {
 
 int aael_event_parse(const char *text, size_t len,
 		     struct aael_event_fields *fields);
+int aael_event_check(const struct aael_event_fields *fields);
+size_t aael_event_text_size(const struct aael_event_fields *fields);
+void aael_event_join(char *text, const struct aael_event_fields *fields);
 
 size_t aael_tagged_event_size(size_t text_len);
 void aael_tagged_event_encode(u8 *out, const char *text, u32 text_len);

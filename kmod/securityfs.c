@@ -224,19 +224,20 @@ static int aael_register_show(struct seq_file *m, void *v)
 
 static int aael_register_value_show(struct seq_file *m, void *v)
 {
-	u8 value[AAEL_MAX_DIGEST];
+	struct aael_snapshot *snap;
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < aael_reg.nr_banks; i++) {
-		rc = aael_read_register(i, value);
-		if (rc)
-			return rc;
+	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+	rc = aael_snapshot(snap);
+	for (i = 0; i < aael_reg.nr_banks && !rc; i++)
 		seq_printf(m, "%s:%*phN\n",
 			   aael_alg_name(aael_reg.algs[i].alg_id),
-			   aael_reg.algs[i].digest_size, value);
-	}
-	return 0;
+			   aael_reg.algs[i].digest_size, snap->values[i]);
+	kfree(snap);
+	return rc;
 }
 
 #define AAEL_SHOW_FOPS(name)						\

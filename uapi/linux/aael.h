@@ -76,6 +76,45 @@
  * max_log_size=N		bytes of records in the log (AAEL_DEFAULT_MAX_LOG).
  * test_unsafe=1		tests only: the module may be unloaded with
  *				records in its log and the PCR policy is off.
+ *
+ * Generic netlink family "aael" (AAEL_GENL_NAME, version 1)
+ * ---------------------------------------------------------
+ * The structured interface: fields instead of a string to split, the
+ * record's sequence number and digests returned to the caller, incremental
+ * dumps and notifications. Initial network namespace only. Attributes are
+ * validated strictly: unknown or output-only attributes in a request,
+ * wrong types and oversize values are refused with an extack message, and
+ * a refused request records nothing.
+ *
+ * AAEL_CMD_RECORD (doit; CAP_SYS_ADMIN in the initial user namespace, of
+ * both the socket's opener and the sender, else EPERM)
+ *	Request: AAEL_ATTR_DOMAIN, AAEL_ATTR_OPERATION, AAEL_ATTR_CONTENT,
+ *	each a NUL-terminated string with no other NUL (content may be "").
+ *	The event text is domain " " operation " " content and obeys the
+ *	rules of the event file (errors as there; no newline is stripped).
+ *	Reply: AAEL_ATTR_SEQ, AAEL_ATTR_INDEX, AAEL_ATTR_DIGESTS (one
+ *	AAEL_ATTR_DIGEST nest per bank: AAEL_DIGEST_ALG, AAEL_DIGEST_VALUE),
+ *	AAEL_ATTR_RECORD (the record as it appears in the binary log).
+ *
+ * AAEL_CMD_GET_STATUS (doit; anyone)
+ *	Reply: AAEL_ATTR_BACKEND (string), AAEL_ATTR_HARDWARE (u8),
+ *	AAEL_ATTR_INDEX, AAEL_ATTR_COUNT, AAEL_ATTR_LOG_SIZE,
+ *	AAEL_ATTR_FAILURES, AAEL_ATTR_MAX_EVENT, AAEL_ATTR_MAX_LOG, and
+ *	AAEL_ATTR_REGISTER: one AAEL_ATTR_DIGEST nest per bank holding the
+ *	register's value. Count and register are read together under the log
+ *	lock: the first COUNT records replay to exactly that value.
+ *
+ * AAEL_CMD_GET_RECORDS (dump; CAP_SYS_ADMIN as for RECORD)
+ *	Request: optional AAEL_ATTR_SEQ, the first record wanted (default 0).
+ *	One message per record: AAEL_ATTR_SEQ, AAEL_ATTR_RECORD. The dump
+ *	resumes across messages and ends at the records that existed when it
+ *	reached them; a dump from past the end is empty.
+ *
+ * Multicast group "records" (AAEL_GENL_MCGRP)
+ *	AAEL_CMD_NEW_RECORD after every record, in log order: AAEL_ATTR_SEQ,
+ *	AAEL_ATTR_INDEX. Content is not sent: listeners fetch records with
+ *	GET_RECORDS, which needs privilege. A listener that overran its
+ *	socket buffer (ENOBUFS) dumps from the last sequence number it saw.
  */
 #ifndef _UAPI_LINUX_AAEL_H
 #define _UAPI_LINUX_AAEL_H
@@ -108,7 +147,52 @@
 #define AAEL_DEFAULT_PCR		23
 
 #define AAEL_DEFAULT_MAX_EVENT		16384
-#define AAEL_EVENT_SIZE_LIMIT		262144
+#define AAEL_EVENT_SIZE_LIMIT		61440
 #define AAEL_DEFAULT_MAX_LOG		(32U << 20)
+
+#define AAEL_GENL_NAME			"aael"
+#define AAEL_GENL_VERSION		1
+#define AAEL_GENL_MCGRP			"records"
+
+enum aael_cmd {
+	AAEL_CMD_UNSPEC,
+	AAEL_CMD_RECORD,
+	AAEL_CMD_GET_STATUS,
+	AAEL_CMD_GET_RECORDS,
+	AAEL_CMD_NEW_RECORD,
+	__AAEL_CMD_MAX,
+};
+#define AAEL_CMD_MAX (__AAEL_CMD_MAX - 1)
+
+enum aael_attr {
+	AAEL_ATTR_UNSPEC,
+	AAEL_ATTR_PAD,
+	AAEL_ATTR_DOMAIN,		/* string */
+	AAEL_ATTR_OPERATION,		/* string */
+	AAEL_ATTR_CONTENT,		/* string */
+	AAEL_ATTR_SEQ,			/* u64 */
+	AAEL_ATTR_INDEX,		/* u32, register index */
+	AAEL_ATTR_RECORD,		/* binary TCG_PCR_EVENT2 */
+	AAEL_ATTR_DIGESTS,		/* nest of AAEL_ATTR_DIGEST */
+	AAEL_ATTR_DIGEST,		/* nest of enum aael_digest_attr */
+	AAEL_ATTR_BACKEND,		/* string: "tpm", "software" */
+	AAEL_ATTR_HARDWARE,		/* u8: 1 = hardware-backed */
+	AAEL_ATTR_COUNT,		/* u64 */
+	AAEL_ATTR_LOG_SIZE,		/* u64 */
+	AAEL_ATTR_FAILURES,		/* u64 */
+	AAEL_ATTR_MAX_EVENT,		/* u32 */
+	AAEL_ATTR_MAX_LOG,		/* u64 */
+	AAEL_ATTR_REGISTER,		/* nest of AAEL_ATTR_DIGEST */
+	__AAEL_ATTR_MAX,
+};
+#define AAEL_ATTR_MAX (__AAEL_ATTR_MAX - 1)
+
+enum aael_digest_attr {
+	AAEL_DIGEST_UNSPEC,
+	AAEL_DIGEST_ALG,		/* u16, TPM_ALG_ID */
+	AAEL_DIGEST_VALUE,		/* binary */
+	__AAEL_DIGEST_MAX,
+};
+#define AAEL_DIGEST_MAX (__AAEL_DIGEST_MAX - 1)
 
 #endif /* _UAPI_LINUX_AAEL_H */

@@ -73,6 +73,70 @@ bool aael_event_is_aael(const struct aael_log_event *ev, const char **text,
 /* Whether every digest of the event equals the hash of its event data. */
 bool aael_event_digests_match(const struct aael_log_event *ev);
 
+/* Decode one TCG_PCR_EVENT2 (digest sizes by algorithm) of exactly len bytes. */
+int aael_event_decode(const uint8_t *buf, size_t len,
+		      struct aael_log_event *ev, char *err);
+
+/*
+ * The kernel's generic netlink interface (uapi/linux/aael.h). Functions
+ * return 0 or a negative errno; err (AAEL_ERRLEN bytes) then says why,
+ * with the kernel's extended-ack message when it sent one.
+ */
+struct aael_client;
+
+struct aael_status {
+	char backend[16];
+	bool hardware;
+	uint32_t index;
+	uint64_t count;			/* records the register values hold */
+	uint64_t log_size;
+	uint64_t failures;
+	uint32_t max_event;
+	uint64_t max_log;
+	unsigned int nr_banks;
+	struct aael_digest value[AAEL_MAX_BANKS];
+};
+
+struct aael_recorded {
+	uint64_t seq;
+	uint32_t index;
+	unsigned int nr_digests;
+	struct aael_digest digests[AAEL_MAX_BANKS];
+};
+
+/* Return non-zero to stop a dump or a follow (that value is returned). */
+typedef int (*aael_record_fn)(uint64_t seq, const uint8_t *rec, size_t len,
+			      void *arg);
+
+int aael_client_open(struct aael_client **client, char *err);
+void aael_client_close(struct aael_client *client);
+int aael_client_record(struct aael_client *client, const char *domain,
+		       const char *operation, const char *content,
+		       struct aael_recorded *out, char *err);
+int aael_client_status(struct aael_client *client, struct aael_status *out,
+		       char *err);
+/* Records from, from + 1, ... that exist when the dump reaches them. */
+int aael_client_dump(struct aael_client *client, uint64_t from,
+		     aael_record_fn fn, void *arg, char *err);
+/* Dump from `from`, then every new record as it is made; never returns 0. */
+int aael_client_follow(struct aael_client *client, uint64_t from,
+		       aael_record_fn fn, void *arg, char *err);
+
+/*
+ * The verifier's view of one event, as Trustee lists it in its claims:
+ * {index, type_name, digest_matches_event, digests: [{alg, digest}], event
+ * (base64), details}. details is decoded for AAEL events ({string,
+ * unicode_name: "AAEL", data: {domain, operation, content}}, content as JSON
+ * when it parses as JSON), for text events (EV_EFI_ACTION,
+ * EV_PLATFORM_CONFIG_FLAGS, EV_S_CRTM_VERSION...) and EV_SEPARATOR; other
+ * events carry no details key. Returns a new json-c object (or NULL).
+ */
+struct json_object;
+struct json_object *aael_event_to_json(const struct aael_log_event *ev);
+const char *aael_event_type_name(uint32_t type);
+/* "SHA-256" and the like, as verifiers name banks. */
+const char *aael_alg_display_name(uint16_t alg);
+
 /* Bank algorithms: "sha1", "sha256", "sha384", "sha512", "sm3_256". */
 const char *aael_alg_name(uint16_t alg);
 uint16_t aael_alg_digest_size(uint16_t alg);

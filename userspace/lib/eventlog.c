@@ -221,3 +221,16 @@ bool aael_event_is_aael(const struct aael_log_event *ev, const char **text,
 	*text_len = n;
 	return true;
 }
+
+int aael_event_decode(const uint8_t *buf, size_t len,
+		      struct aael_log_event *ev, char *err)
+{
+	struct cursor c = { .buf = buf, .len = len };
+	struct aael_eventlog none = { 0 };
+
+	if (parse_event2(&c, &none, ev, err))
+		return -1;
+	if (c.pos != len)
+		return fail(err, "%zu bytes after the record", len - c.pos);
+	return 0;
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "aael" (documented in uapi/linux/aael.h):
+ * structured recording, status, incremental dumps and notifications.
+ * Hand-written small ops so that 6.1 (no YNL, no split ops) builds too.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include "aael.h"
+
+static struct genl_family aael_family;
+
+static const struct nla_policy aael_policy[AAEL_ATTR_MAX + 1] = {
+	[AAEL_ATTR_DOMAIN] = { .type = NLA_NUL_STRING,
+			       .len = AAEL_EVENT_SIZE_LIMIT },
+	[AAEL_ATTR_OPERATION] = { .type = NLA_NUL_STRING,
+				  .len = AAEL_EVENT_SIZE_LIMIT },
+	[AAEL_ATTR_CONTENT] = { .type = NLA_NUL_STRING,
+				.len = AAEL_EVENT_SIZE_LIMIT },
+	[AAEL_ATTR_SEQ] = { .type = NLA_U64 },
+};
+
+/* Same rule as the event file: CAP_SYS_ADMIN in the initial namespace. */
+static bool aael_nl_may_record(const struct sk_buff *skb)
+{
+	return netlink_capable(skb, CAP_SYS_ADMIN);
+}
+
+static int aael_nl_string(struct genl_info *info, int type, const char **s,
+			  size_t *len)
+{
+	struct nlattr *attr = info->attrs[type];
+
+	if (!attr) {
+		GENL_SET_ERR_MSG(info, "domain, operation and content are required");
+		return -EINVAL;
+	}
+	*s = nla_data(attr);
+	*len = strnlen(*s, nla_len(attr));
+	if (*len + 1 != nla_len(attr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "embedded NUL byte");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Digests of a record, or with rec NULL the register's value. */
+static int aael_nl_put_digests(struct sk_buff *skb, int type,
+			       const struct aael_snapshot *snap,
+			       const u8 *rec)
+{
+	struct nlattr *list, *one;
+	unsigned int i;
+
+	list = nla_nest_start(skb, type);
+	if (!list)
+		return -EMSGSIZE;
+	for (i = 0; i < aael_reg.nr_banks; i++) {
+		const u8 *value = rec ? aael_record_digest((u8 *)rec,
+							    aael_reg.algs, i)
+				      : snap->values[i];
+
+		one = nla_nest_start(skb, AAEL_ATTR_DIGEST);
+		if (!one ||
+		    nla_put_u16(skb, AAEL_DIGEST_ALG, aael_reg.algs[i].alg_id) ||
+		    nla_put(skb, AAEL_DIGEST_VALUE,
+			    aael_reg.algs[i].digest_size, value))
+			return -EMSGSIZE;
+		nla_nest_end(skb, one);
+	}
+	nla_nest_end(skb, list);
+	return 0;
+}
+
+/* Room for a record reply: the record, its digests once more, headers. */
+static size_t aael_nl_record_msg_size(size_t text_len)
+{
+	size_t rec = aael_record_size(aael_reg.algs, aael_reg.nr_banks,
+				      text_len);
+
+	return nla_total_size(rec) + 2 * nla_total_size_64bit(8) +
+	       nla_total_size(4) + nla_total_size(0) +
+	       aael_reg.nr_banks * (nla_total_size(0) + nla_total_size(2) +
+				    nla_total_size(AAEL_MAX_DIGEST));
+}
+
+static int aael_nl_fill_record(struct sk_buff *msg, unsigned long seq)
+{
+	const u8 *rec = aael_log_record(seq);
+
+	if (!rec)
+		return -ENOENT;
+	if (nla_put_u64_64bit(msg, AAEL_ATTR_SEQ, seq, AAEL_ATTR_PAD) ||
+	    nla_put_u32(msg, AAEL_ATTR_INDEX, aael_reg.index) ||
+	    aael_nl_put_digests(msg, AAEL_ATTR_DIGESTS, NULL, rec) ||
+	    nla_put(msg, AAEL_ATTR_RECORD, aael_log_record_len(rec), rec))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int aael_nl_record(struct sk_buff *skb, struct genl_info *info)
+{
+	struct aael_event_fields f;
+	struct aael_measurement m;
+	struct sk_buff *msg;
+	size_t len;
+	void *hdr;
+	char *text;
+	int rc;
+
+	if (!aael_nl_may_record(skb))
+		return -EPERM;
+	rc = aael_nl_string(info, AAEL_ATTR_DOMAIN, &f.domain,
+			    &f.domain_len) ?:
+	     aael_nl_string(info, AAEL_ATTR_OPERATION, &f.operation,
+			    &f.operation_len) ?:
+	     aael_nl_string(info, AAEL_ATTR_CONTENT, &f.content,
+			    &f.content_len);
+	if (rc)
+		return rc;
+	rc = aael_event_check(&f);
+	if (rc == -EILSEQ)
+		GENL_SET_ERR_MSG(info, "event text is not valid UTF-8");
+	else if (rc)
+		GENL_SET_ERR_MSG(info, "domain and operation must be non-empty, without whitespace or control bytes");
+	if (rc)
+		return rc;
+	len = aael_event_text_size(&f);
+	if (len > READ_ONCE(aael_max_event_size)) {
+		GENL_SET_ERR_MSG(info, "event text longer than max_event_size");
+		return -E2BIG;
+	}
+
+	/* Allocated up front: once recorded, the reply must not fail. */
+	msg = genlmsg_new(aael_nl_record_msg_size(len), GFP_KERNEL);
+	text = kvmalloc(len, GFP_KERNEL);
+	if (!msg || !text) {
+		nlmsg_free(msg);
+		kvfree(text);
+		return -ENOMEM;
+	}
+	aael_event_join(text, &f);
+	rc = aael_measure(text, len, &m);
+	kvfree(text);
+	if (rc) {
+		nlmsg_free(msg);
+		return rc;
+	}
+	hdr = genlmsg_put_reply(msg, info, &aael_family, 0, AAEL_CMD_RECORD);
+	if (!hdr || aael_nl_fill_record(msg, m.seq)) {
+		WARN_ON_ONCE(1);	/* sized above */
+		nlmsg_free(msg);
+		return 0;
+	}
+	genlmsg_end(msg, hdr);
+	/* Recorded: a reply lost to a full socket buffer is not an error. */
+	genlmsg_reply(msg, info);
+	return 0;
+}
+
+static int aael_nl_status(struct sk_buff *skb, struct genl_info *info)
+{
+	struct aael_snapshot *snap;
+	struct sk_buff *msg;
+	void *hdr;
+	int rc;
+
+	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!snap || !msg) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	rc = aael_snapshot(snap);
+	if (rc)
+		goto err;
+	hdr = genlmsg_put_reply(msg, info, &aael_family, 0,
+				AAEL_CMD_GET_STATUS);
+	rc = -EMSGSIZE;
+	if (!hdr ||
+	    nla_put_string(msg, AAEL_ATTR_BACKEND, aael_reg.backend) ||
+	    nla_put_u8(msg, AAEL_ATTR_HARDWARE, aael_reg.hardware) ||
+	    nla_put_u32(msg, AAEL_ATTR_INDEX, aael_reg.index) ||
+	    nla_put_u64_64bit(msg, AAEL_ATTR_COUNT, snap->count,
+			      AAEL_ATTR_PAD) ||
+	    nla_put_u64_64bit(msg, AAEL_ATTR_LOG_SIZE, aael_log_size(),
+			      AAEL_ATTR_PAD) ||
+	    nla_put_u64_64bit(msg, AAEL_ATTR_FAILURES, aael_extend_failures(),
+			      AAEL_ATTR_PAD) ||
+	    nla_put_u32(msg, AAEL_ATTR_MAX_EVENT,
+			READ_ONCE(aael_max_event_size)) ||
+	    nla_put_u64_64bit(msg, AAEL_ATTR_MAX_LOG,
+			      READ_ONCE(aael_max_log_size), AAEL_ATTR_PAD) ||
+	    aael_nl_put_digests(msg, AAEL_ATTR_REGISTER, snap, NULL))
+		goto err;
+	genlmsg_end(msg, hdr);
+	kfree(snap);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	kfree(snap);
+	return rc;
+}
+
+static int aael_nl_records_start(struct netlink_callback *cb)
+{
+	struct nlattr *tb[AAEL_ATTR_MAX + 1];
+	size_t largest;
+	int rc;
+
+	if (!aael_nl_may_record(cb->skb))
+		return -EPERM;
+	rc = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, AAEL_ATTR_MAX, aael_policy,
+			 cb->extack);
+	if (rc)
+		return rc;
+	cb->args[0] = tb[AAEL_ATTR_SEQ] ? nla_get_u64(tb[AAEL_ATTR_SEQ]) : 0;
+	/* Every record fits in one dump message. */
+	largest = aael_record_size(aael_reg.algs, aael_reg.nr_banks,
+				   AAEL_EVENT_SIZE_LIMIT);
+	cb->min_dump_alloc = NLMSG_HDRLEN + GENL_HDRLEN +
+			     nla_total_size(largest) +
+			     nla_total_size_64bit(8);
+	return 0;
+}
+
+static int aael_nl_records_dump(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	unsigned long seq = cb->args[0];
+	const u8 *rec;
+	void *hdr;
+
+	for (; (rec = aael_log_record(seq)); seq++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &aael_family, NLM_F_MULTI,
+				  AAEL_CMD_GET_RECORDS);
+		if (!hdr)
+			break;
+		if (nla_put_u64_64bit(skb, AAEL_ATTR_SEQ, seq, AAEL_ATTR_PAD) ||
+		    nla_put(skb, AAEL_ATTR_RECORD, aael_log_record_len(rec),
+			    rec)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	if (rec && seq == cb->args[0])
+		return -EMSGSIZE;	/* cannot happen: see min_dump_alloc */
+	cb->args[0] = seq;
+	return skb->len;
+}
+
+static const struct genl_ops aael_ops[] = {
+	{
+		.cmd = AAEL_CMD_RECORD,
+		.doit = aael_nl_record,
+	},
+	{
+		.cmd = AAEL_CMD_GET_STATUS,
+		.doit = aael_nl_status,
+	},
+	{
+		.cmd = AAEL_CMD_GET_RECORDS,
+		.start = aael_nl_records_start,
+		.dumpit = aael_nl_records_dump,
+	},
+};
+
+static const struct genl_multicast_group aael_mcgrps[] = {
+	{ .name = AAEL_GENL_MCGRP },
+};
+
+static struct genl_family aael_family __ro_after_init = {
+	.name = AAEL_GENL_NAME,
+	.version = AAEL_GENL_VERSION,
+	.maxattr = AAEL_ATTR_MAX,
+	.policy = aael_policy,
+	.netnsok = false,
+	.module = THIS_MODULE,
+	.ops = aael_ops,
+	.n_ops = ARRAY_SIZE(aael_ops),
+	.resv_start_op = AAEL_CMD_MAX + 1,
+	.mcgrps = aael_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(aael_mcgrps),
+};
+
+void aael_netlink_notify(unsigned long seq)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&aael_family, &init_net, 0))
+		return;
+	msg = genlmsg_new(nla_total_size_64bit(8) + nla_total_size(4),
+			  GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &aael_family, 0, AAEL_CMD_NEW_RECORD);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, AAEL_ATTR_SEQ, seq, AAEL_ATTR_PAD) ||
+	    nla_put_u32(msg, AAEL_ATTR_INDEX, aael_reg.index)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&aael_family, msg, 0, 0, GFP_KERNEL);
+}
+
+int aael_netlink_init(void)
+{
+	return genl_register_family(&aael_family);
+}
+
+void aael_netlink_exit(void)
+{
+	genl_unregister_family(&aael_family);
+}

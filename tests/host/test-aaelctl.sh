@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# aaelctl on the host (no kernel needed): the verifier fixture, the
+# WIRE-FORMATS vectors, and malformed logs. TAP on stdout.
+#   test-aaelctl.sh AAELCTL (an ASan/UBSan build)
+set -u
+CTL=$1
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+DATA=$TOP/tests/data
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+N=0 FAILED=0
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+not_ok() {
+	N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"
+	shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
+	return 0
+}
+check() { d=$1; shift; if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi; }
+
+# 1. The real OVMF CCEL against Trustee's listing of it.
+"$CTL" verify --log "$DATA/CCEL_data_ovmf" --claims > "$T/claims.json" 2> "$T/report"
+rc=$?
+[ $rc -eq 0 ] && ok "verify --claims on the OVMF CCEL exits 0" ||
+	not_ok "verify --claims on the OVMF CCEL exits 0" "exit $rc" "$(cat "$T/report")"
+check "claims: index, type_name, digests, event, digest_matches_event and details = Trustee's" \
+	python3 - "$T/claims.json" "$DATA/CCEL_data_ovmf_out.json" <<'PY'
+import json, sys
+ours = json.load(open(sys.argv[1]))["uefi_event_logs"]
+theirs = json.load(open(sys.argv[2]))["uefi_event_logs"]
+assert len(ours) == len(theirs), (len(ours), len(theirs))
+for i, (a, b) in enumerate(zip(ours, theirs)):
+    for k in ("index", "type_name", "digests", "event", "digest_matches_event"):
+        assert a[k] == b[k], (i, k, a[k], b[k])
+    if "details" in a:
+        assert a["details"] == b["details"], (i, a["details"], b["details"])
+PY
+# The RTMR values the verifier computes: replay its listing independently.
+python3 - "$DATA/CCEL_data_ovmf_out.json" > "$T/want" <<'PY'
+import hashlib, json, sys
+regs = {}
+for e in json.load(open(sys.argv[1]))["uefi_event_logs"]:
+    d = bytes.fromhex(e["digests"][0]["digest"])
+    regs[e["index"]] = hashlib.sha384(regs.get(e["index"], bytes(48)) + d).digest()
+for i in sorted(regs):
+    print("replay %d sha384 %s" % (i, regs[i].hex()))
+PY
+grep '^replay' "$T/report" | sed 's/ (.*//' > "$T/got"
+if [ -s "$T/want" ] && cmp -s "$T/got" "$T/want"; then
+	ok "replay of CC-MR 1..3 = Python replay of the verifier's listing"
+else
+	not_ok "replay of CC-MR 1..3 = Python replay of the verifier's listing" "$(cat "$T/got")" "want:" "$(cat "$T/want")"
+fi
+rtmr0=$(sed -n 's/^replay 1 sha384 //p' "$T/want")
+check "verify --against 1:sha384:<verifier's RTMR0> passes" \
+	"$CTL" verify --log "$DATA/CCEL_data_ovmf" --against "1:sha384:$rtmr0"
+"$CTL" verify --log "$DATA/CCEL_data_ovmf" \
+	--against "1:sha384:$(echo "$rtmr0" | tr 0-9 1-90)" > "$T/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "MISMATCH register 1 sha384" "$T/out" &&
+	ok "verify against a wrong RTMR0 exits 1 and says MISMATCH" ||
+	not_ok "verify against a wrong RTMR0 exits 1 and says MISMATCH" "exit $rc" "$(cat "$T/out")"
+
+# 2. WIRE-FORMATS vectors: a CC-MR 4 log with the two events.
+python3 - "$T/vectors.log" <<'PY'
+import base64, hashlib, struct, sys
+hdr = struct.pack("<II20sI", 1, 3, bytes(20), 33) + b"Spec ID Event03\0" + \
+      struct.pack("<IBBBBIHHB", 0, 0, 2, 0, 2, 1, 0x0C, 48, 0)
+rec1 = base64.b64decode("BAAAAAYAAAABAAAADADcqqspzwMcVyfOns9cCrKIrnc7mjIqsU4u/U2OIf6dsEHwKkmoOl3wrXY6lKGQKb8WAAAATEVBQQ4AAAB0ZXN0IHRlc3QgdGVzdA==")
+ev = bytes.fromhex("4c45414118000000646f6d61696e206f7065726174696f6e20636f6e74656e74")
+rec2 = struct.pack("<IIIH", 4, 6, 1, 0x0C) + hashlib.sha384(ev).digest() + struct.pack("<I", len(ev)) + ev
+open(sys.argv[1], "wb").write(hdr + rec1 + rec2 + b"\xff" * 8)
+PY
+check "vectors: replay of CC-MR 4 = the WIRE-FORMATS register value" \
+	"$CTL" verify --log "$T/vectors.log" \
+	--against 4:sha384:2b836d2c4c37a8d15b4d392a1cb043244ccb91ebd3f45ca5c3e6830eefe600a680d35115afc7a408138112313f22150f
+"$CTL" log --log "$T/vectors.log" --format json > "$T/v.json" 2>&1
+check "vectors: decoded as AAEL with domain/operation/content" python3 - "$T/v.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert [e["details"]["data"] for e in r] == [
+    {"domain": "test", "operation": "test", "content": "test"},
+    {"domain": "domain", "operation": "operation", "content": "content"}], r
+assert r[0]["event"] == "TEVBQQ4AAAB0ZXN0IHRlc3QgdGVzdA==" and r[0]["digest_matches_event"]
+assert r[0]["details"]["unicode_name"] == "AAEL" and r[0]["details"]["string"] == "test test test"
+assert r[1]["digests"] == [{"alg": "SHA-384", "digest": "dad5f0e226318ffa9839b75a472c6aa7fdb5834949d0a0a22990cf04d5692440fb00f3aa0609db7e49cd8d793f670d02"}]
+PY
+expect_text="0 4 sha384:dcaaab29cf031c5727ce9ecf5c0ab288ae773b9a322ab14e2efd4d8e21fe9db041f02a49a83a5df0ad763a94a19029bf test test test"
+got=$("$CTL" log --log "$T/vectors.log" | head -n 1)
+[ "$got" = "$expect_text" ] && ok "vectors: text format" || not_ok "vectors: text format" "$got"
+
+# A tampered record: its digest no longer matches its event.
+python3 -c "
+import sys; b = bytearray(open('$T/vectors.log','rb').read()); b[-9] ^= 1
+open('$T/tampered.log','wb').write(b)"
+"$CTL" verify --log "$T/tampered.log" > "$T/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "MISMATCH record 1: digest does not match" "$T/out" &&
+	ok "a tampered AAEL record fails verify (exit 1)" ||
+	not_ok "a tampered AAEL record fails verify (exit 1)" "exit $rc" "$(cat "$T/out")"
+
+# 3. Malformed and truncated logs: a clear error, exit 3, never a crash.
+for cut in 10 40 70 100 150 200 250 300 1000 5000; do
+	head -c $cut "$DATA/CCEL_data_ovmf" > "$T/cut"
+	"$CTL" verify --log "$T/cut" > "$T/out" 2>&1
+	rc=$?
+	case $rc in
+	0|1|3) grep -q "AddressSanitizer\|runtime error" "$T/out" &&
+		not_ok "CCEL cut at $cut bytes: sanitizer report" "$(cat "$T/out")" ||
+		ok "CCEL cut at $cut bytes: exit $rc, $(tail -n 1 "$T/out" | cut -c1-60)" ;;
+	*) not_ok "CCEL cut at $cut bytes: exit $rc" "$(cat "$T/out")" ;;
+	esac
+done
+head -c 300 "$DATA/CCEL_data_ovmf" > "$T/cut"
+"$CTL" verify --log "$T/cut" > "$T/out" 2>&1
+[ $? -eq 3 ] && grep -q "truncated\|bytes, .* left" "$T/out" &&
+	ok "a record cut mid-way is reported as truncated (exit 3)" ||
+	not_ok "a record cut mid-way is reported as truncated (exit 3)" "$(cat "$T/out")"
+"$CTL" verify --log "$T/nonexistent" > "$T/out" 2>&1
+[ $? -eq 3 ] && grep -q "No such file" "$T/out" && ok "missing file: exit 3 with the reason" ||
+	not_ok "missing file: exit 3 with the reason" "$(cat "$T/out")"
+"$CTL" verify --against 1:sha999:00 --log "$DATA/CCEL_data_ovmf" > "$T/out" 2>&1
+[ $? -eq 2 ] && ok "bad --against: usage error (exit 2)" || not_ok "bad --against: usage error (exit 2)" "$(cat "$T/out")"
+"$CTL" frobnicate > "$T/out" 2>&1
+[ $? -eq 2 ] && grep -q "unknown verb" "$T/out" && ok "unknown verb: exit 2" || not_ok "unknown verb: exit 2"
+check "--help lists every verb" sh -c "'$CTL' --help | grep -c '^  aaelctl ' | grep -qx 6"
+
+echo "1..$N"
+[ $FAILED -eq 0 ]

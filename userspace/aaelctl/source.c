@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where a log comes from: a file, stdin, or the kernel. The kernel's log is
+ * rebuilt as a TCG2 log (Spec ID header + records) so that every verb reads
+ * one format through one parser.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aaelctl.h"
+#include "record.h"
+
+int open_client(struct aael_client **c)
+{
+	char err[AAEL_ERRLEN];
+
+	if (aael_client_open(c, err)) {
+		fprintf(stderr, "aaelctl: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+void source_free(struct log_source *src)
+{
+	aael_eventlog_free(&src->log);
+	free(src->buf);
+	memset(src, 0, sizeof(*src));
+}
+
+static int parse(struct log_source *src, const char *what)
+{
+	char err[AAEL_ERRLEN];
+
+	if (aael_eventlog_parse(src->buf, src->len, &src->log, err)) {
+		fprintf(stderr, "aaelctl: %s: %s\n", what, err);
+		source_free(src);
+		return -1;
+	}
+	return 0;
+}
+
+int source_load_file(struct log_source *src, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = 1 << 16;
+
+	memset(src, 0, sizeof(*src));
+	if (!f) {
+		fprintf(stderr, "aaelctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	src->buf = malloc(cap);
+	while (src->buf) {
+		src->len += fread(src->buf + src->len, 1, cap - src->len, f);
+		if (src->len < cap)
+			break;
+		cap *= 2;
+		src->buf = realloc(src->buf, cap);
+	}
+	if (ferror(f) || !src->buf) {
+		fprintf(stderr, "aaelctl: %s: cannot read\n", path);
+		if (f != stdin)
+			fclose(f);
+		source_free(src);
+		return -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	return parse(src, path);
+}
+
+struct collect {
+	struct log_source *src;
+	size_t cap;
+	uint64_t until;
+};
+
+static int append(struct log_source *src, size_t *cap, const void *p,
+		  size_t n)
+{
+	while (src->len + n > *cap) {
+		uint8_t *b = realloc(src->buf, *cap * 2);
+
+		if (!b)
+			return -ENOMEM;
+		src->buf = b;
+		*cap *= 2;
+	}
+	memcpy(src->buf + src->len, p, n);
+	src->len += n;
+	return 0;
+}
+
+static int collect_record(uint64_t seq, const uint8_t *rec, size_t len,
+			  void *arg)
+{
+	struct collect *c = arg;
+
+	if (seq >= c->until)
+		return 1;	/* past the snapshot: stop */
+	return append(c->src, &c->cap, rec, len);
+}
+
+/*
+ * The records [from, count) of the status snapshot: their replay from
+ * record 0 is what the snapshot's register values must equal.
+ */
+int source_load_live(struct log_source *src, struct aael_client *client,
+		     uint64_t from)
+{
+	struct collect c = { .src = src, .cap = 1 << 16 };
+	struct aael_alg algs[AAEL_MAX_BANKS];
+	char err[AAEL_ERRLEN] = "";
+	int rc;
+
+	memset(src, 0, sizeof(*src));
+	src->live = true;
+	src->first_seq = from;
+	if (aael_client_status(client, &src->status, err)) {
+		fprintf(stderr, "aaelctl: status: %s\n", err);
+		return -1;
+	}
+	for (unsigned int i = 0; i < src->status.nr_banks; i++) {
+		algs[i].alg_id = src->status.value[i].alg;
+		algs[i].digest_size = src->status.value[i].size;
+	}
+	src->buf = malloc(c.cap);
+	if (!src->buf)
+		return -1;
+	src->len = aael_spec_id_size(src->status.nr_banks);
+	aael_spec_id_encode(src->buf, algs, src->status.nr_banks);
+	c.until = src->status.count;
+	rc = from < c.until ? aael_client_dump(client, from, collect_record, &c,
+					       err) : 0;
+	if (rc < 0) {
+		fprintf(stderr, "aaelctl: reading the log: %s\n",
+			*err ? err : strerror(-rc));
+		source_free(src);
+		return -1;
+	}
+	return parse(src, "kernel log");
+}
