@@ -16,14 +16,22 @@
  *	register index, digests) and prints the replay: "<alg>:<hex>" per bank.
  *   record SEQ
  *	Prints record SEQ of the binary log as hex.
+ *   nlraw CASE
+ *	Sends a hand-built (malformed) AAEL_CMD_RECORD and prints the errno
+ *	name and the kernel's extended-ack message, or "ok".
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
 
 #include "aael.h"
 
@@ -43,6 +51,8 @@ static const char *errno_name(int e)
 	case EFAULT: return "EFAULT";
 	case EINTR: return "EINTR";
 	case ENOENT: return "ENOENT";
+	case ERANGE: return "ERANGE";
+	case EMSGSIZE: return "EMSGSIZE";
 	}
 	return strerror(e);
 }
@@ -298,6 +308,100 @@ static int cmd_record(int argc, char **argv)
 	return 0;
 }
 
+struct nl_result {
+	int error;
+	bool done;
+};
+
+static int nl_on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct nl_result *r = arg;
+
+	(void)who;
+	r->error = e->error;
+	r->done = true;
+	return NL_STOP;
+}
+
+static int nl_on_ack(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct nl_result *)arg)->done = true;
+	return NL_STOP;
+}
+
+/* Attributes as a careless or hostile client might send them. */
+static int nlraw_fill(struct nl_msg *msg, const char *c)
+{
+	static char big[AAEL_EVENT_SIZE_LIMIT + 2];
+
+	if (!strcmp(c, "valid"))
+		return nla_put_string(msg, AAEL_ATTR_DOMAIN, "raw") ||
+		       nla_put_string(msg, AAEL_ATTR_OPERATION, "valid") ||
+		       nla_put_string(msg, AAEL_ATTR_CONTENT, "event");
+	if (nla_put_string(msg, AAEL_ATTR_DOMAIN, "raw") ||
+	    nla_put_string(msg, AAEL_ATTR_OPERATION, "op"))
+		return -1;
+	if (!strcmp(c, "missing-content"))
+		return 0;
+	if (!strcmp(c, "embedded-nul"))
+		return nla_put(msg, AAEL_ATTR_CONTENT, 6, "ab\0cd");
+	if (!strcmp(c, "no-terminator"))
+		return nla_put(msg, AAEL_ATTR_CONTENT, 4, "abcd");
+	if (!strcmp(c, "wrong-type"))
+		return nla_put_u32(msg, AAEL_ATTR_CONTENT, 0x41424344);
+	if (!strcmp(c, "oversize")) {
+		memset(big, 'x', sizeof(big) - 1);
+		return nla_put(msg, AAEL_ATTR_CONTENT, sizeof(big), big);
+	}
+	if (nla_put_string(msg, AAEL_ATTR_CONTENT, "c"))
+		return -1;
+	if (!strcmp(c, "output-attribute"))
+		return nla_put_u64(msg, AAEL_ATTR_COUNT, 1);
+	if (!strcmp(c, "unknown-attribute"))
+		return nla_put_u32(msg, AAEL_ATTR_MAX + 5, 1);
+	return -1;
+}
+
+static int cmd_nlraw(int argc, char **argv)
+{
+	struct nl_result r = { 0 };
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	struct nl_cb *cb;
+	int family;
+
+	if (argc != 1)
+		return usage();
+	sk = nl_socket_alloc();
+	if (!sk || genl_connect(sk) ||
+	    (family = genl_ctrl_resolve(sk, AAEL_GENL_NAME)) < 0) {
+		printf("no aael family\n");
+		return 2;
+	}
+	msg = nlmsg_alloc_size(AAEL_EVENT_SIZE_LIMIT + 4096);
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
+		    AAEL_CMD_RECORD, AAEL_GENL_VERSION);
+	if (nlraw_fill(msg, argv[0]))
+		return usage();
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	nl_cb_err(cb, NL_CB_CUSTOM, nl_on_error, &r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, nl_on_ack, &r);
+	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
+	if (nl_send_auto(sk, msg) < 0) {
+		printf("send failed\n");
+		return 2;
+	}
+	while (!r.done && nl_recvmsgs(sk, cb) >= 0)
+		;
+	if (r.error) {
+		printf("%s\n", errno_name(-r.error));
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -310,5 +414,7 @@ int main(int argc, char **argv)
 		return cmd_verify(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "record"))
 		return cmd_record(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "nlraw"))
+		return cmd_nlraw(argc - 2, argv + 2);
 	return usage();
 }
