@@ -10,7 +10,7 @@ BUILD  ?= build
 CC     ?= cc
 
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
-		 -Iuserspace/include -Ikmod $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+		 -Iuapi -Iuserspace/include -Ikmod $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 SANITIZE      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 		 -fno-sanitize-recover=all
 LIBS          := $(shell pkg-config --libs openssl json-c libnl-genl-3.0 2>/dev/null)
@@ -30,7 +30,14 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
-	   $(BUILD)/aael-vmtest
+	   $(BUILD)/aael-vmtest $(BUILD)/libaael.pc
+
+VERSION ?= 0.1.0
+PREFIX  ?= /usr/local
+
+$(BUILD)/libaael.pc: userspace/lib/libaael.pc.in
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 $(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h
 	@mkdir -p $(dir $@)

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../uapi/linux/aael.h"
+#include <linux/aael.h>
 
 #define AAEL_ERRLEN 256
 
