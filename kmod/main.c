@@ -12,11 +12,11 @@ struct aael_register aael_reg;
 
 static char *backend = "auto";
 module_param(backend, charp, 0444);
-MODULE_PARM_DESC(backend, "Register: auto (TPM 2.0, never software), tpm, software");
+MODULE_PARM_DESC(backend, "Register: auto (TDX RTMR or TPM 2.0, never software), tdx, tpm, tdx-emulated, software");
 
-static unsigned int pcr = AAEL_DEFAULT_PCR;
-module_param(pcr, uint, 0444);
-MODULE_PARM_DESC(pcr, "TPM PCR to extend, and the index records carry (default 23)");
+static int pcr = -1;
+module_param(pcr, int, 0444);
+MODULE_PARM_DESC(pcr, "TPM PCR (default 23); on TDX, the agent's init_pcr mapped to a CC-MR (default 17: RTMR3)");
 
 static char *banks = "sha256";
 module_param(banks, charp, 0444);
@@ -56,22 +56,57 @@ module_param_cb(max_event_size, &aael_max_event_size_ops,
 		&aael_max_event_size, 0644);
 MODULE_PARM_DESC(max_event_size, "Largest event text in bytes (default 16384, at most 61440)");
 
-static int aael_register_init(void)
+static u32 aael_pcr(u32 fallback)
 {
-	bool automatic = !strcmp(backend, "auto");
+	return pcr < 0 ? fallback : pcr;
+}
+
+static int aael_register_tdx(bool emulated)
+{
+	return aael_register_tdx_init(&aael_reg, aael_pcr(AAEL_DEFAULT_TDX_PCR),
+				      emulated, aael_test_unsafe);
+}
+
+static int aael_register_tpm(void)
+{
+	return aael_register_tpm_init(&aael_reg, aael_pcr(AAEL_DEFAULT_PCR),
+				      aael_test_unsafe);
+}
+
+/* auto: a TDX guest's RTMR, else a TPM 2.0; never the software register. */
+static int aael_register_auto(void)
+{
 	int rc;
 
-	if (!strcmp(backend, "software"))
-		return aael_register_soft_init(&aael_reg, pcr, banks);
-	if (!automatic && strcmp(backend, "tpm")) {
-		pr_err("aael: backend=%s: expected auto, tpm or software\n",
-		       backend);
-		return -EINVAL;
+	if (aael_tdx_guest()) {
+		rc = aael_register_tdx(false);
+		if (rc != -EOPNOTSUPP)
+			return rc;
+		aael_register_release(&aael_reg);
 	}
-	rc = aael_register_tpm_init(&aael_reg, pcr, aael_test_unsafe);
-	if (rc == -ENODEV && automatic)
+	rc = aael_register_tpm();
+	if (rc == -ENODEV)
 		pr_err("aael: no hardware register found; backend=software gives an emulated one (not hardware-backed)\n");
 	return rc;
+}
+
+static int aael_register_init(void)
+{
+	if (!strcmp(backend, "auto"))
+		return aael_register_auto();
+	if (!strcmp(backend, "tpm"))
+		return aael_register_tpm();
+	if (!strcmp(backend, "tdx"))
+		return aael_register_tdx(false);
+	if (!strcmp(backend, "tdx-emulated"))
+		return aael_register_tdx(true);
+	if (!strcmp(backend, "software"))
+		return aael_register_soft_init(&aael_reg,
+					       aael_pcr(AAEL_DEFAULT_PCR),
+					       banks);
+	pr_err("aael: backend=%s: expected auto, tdx, tpm, tdx-emulated or software\n",
+	       backend);
+	return -EINVAL;
 }
 
 static int __init aael_init(void)
@@ -92,10 +127,12 @@ static int __init aael_init(void)
 	rc = aael_securityfs_init();
 	if (rc)
 		goto err_netlink;
-	pr_info("aael: logging to %s register %u, %u bank(s)\n",
-		aael_reg.backend, aael_reg.index, aael_reg.nr_banks);
+	pr_info("aael: logging to %s (backend %s, records numbered %u), %u bank(s)\n",
+		aael_reg.name, aael_reg.backend, aael_reg.index,
+		aael_reg.nr_banks);
 	if (!aael_reg.hardware)
-		pr_warn("aael: the software register is emulated in kernel memory and proves nothing to a verifier\n");
+		pr_warn("aael: the %s register is emulated in kernel memory and proves nothing to a verifier\n",
+			aael_reg.backend);
 	return 0;
 
 err_netlink:
@@ -119,6 +156,6 @@ module_init(aael_init);
 module_exit(aael_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Runtime attestation event log (AAEL) bound to a TPM PCR");
+MODULE_DESCRIPTION("Runtime attestation event log (AAEL) bound to a TPM PCR or TDX RTMR");
 MODULE_AUTHOR("The aael developers");
 MODULE_SOFTDEP("pre: sha256 sha384 sha512");

@@ -35,6 +35,22 @@ int aael_register_add_bank(struct aael_register *reg, u16 alg_id,
 	return 0;
 }
 
+/* out = H(value || digest) in the bank's algorithm, as a TPM extends. */
+int aael_register_hash_extend(struct aael_register *reg, unsigned int bank,
+			      const u8 *value, const u8 *digest, u8 *out)
+{
+	SHASH_DESC_ON_STACK(desc, reg->tfms[bank]);
+	unsigned int size = reg->algs[bank].digest_size;
+	int rc;
+
+	desc->tfm = reg->tfms[bank];
+	rc = crypto_shash_init(desc) ?:
+	     crypto_shash_update(desc, value, size) ?:
+	     crypto_shash_finup(desc, digest, size, out);
+	shash_desc_zero(desc);
+	return rc;
+}
+
 void aael_register_release(struct aael_register *reg)
 {
 	unsigned int i;

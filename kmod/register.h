@@ -24,7 +24,8 @@ struct aael_register_ops {
 struct aael_register {
 	const char *backend;
 	bool hardware;
-	u32 index;
+	u32 index;		/* the index records carry */
+	char name[16];		/* what is extended: "PCR 23", "RTMR3" */
 	unsigned int nr_banks;
 	struct aael_alg algs[AAEL_MAX_BANKS];
 	struct crypto_shash *tfms[AAEL_MAX_BANKS];
@@ -34,10 +35,15 @@ struct aael_register {
 
 int aael_register_add_bank(struct aael_register *reg, u16 alg_id,
 			   const char *hash_name);
+int aael_register_hash_extend(struct aael_register *reg, unsigned int bank,
+			      const u8 *value, const u8 *digest, u8 *out);
 void aael_register_release(struct aael_register *reg);
 
 int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe);
 int aael_register_soft_init(struct aael_register *reg, u32 index,
 			    const char *banks);
+int aael_register_tdx_init(struct aael_register *reg, u32 pcr, bool emulated,
+			   bool unsafe);
+bool aael_tdx_guest(void);
 
 #endif /* _AAEL_REGISTER_H */

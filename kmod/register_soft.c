@@ -4,7 +4,6 @@
  * neither a TPM nor TDX, and for tests. It proves nothing to a verifier;
  * everything that describes it says so.
  */
-#include <crypto/hash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "register.h"
@@ -23,17 +22,10 @@ static int aael_soft_extend(struct aael_register *reg, const u8 *rec)
 	int rc;
 
 	for (i = 0; i < reg->nr_banks; i++) {
-		SHASH_DESC_ON_STACK(desc, reg->tfms[i]);
-		unsigned int size = reg->algs[i].digest_size;
-
-		desc->tfm = reg->tfms[i];
-		rc = crypto_shash_init(desc) ?:
-		     crypto_shash_update(desc, soft->value[i], size) ?:
-		     crypto_shash_finup(desc,
-					aael_record_digest((u8 *)rec,
-							   reg->algs, i),
-					size, soft->next[i]);
-		shash_desc_zero(desc);
+		rc = aael_register_hash_extend(reg, i, soft->value[i],
+					       aael_record_digest((u8 *)rec,
+								  reg->algs, i),
+					       soft->next[i]);
 		if (rc)
 			return rc;
 	}
@@ -80,6 +72,7 @@ int aael_register_soft_init(struct aael_register *reg, u32 index,
 	reg->backend = "software";
 	reg->hardware = false;
 	reg->index = index;
+	strscpy(reg->name, "software", sizeof(reg->name));
 	reg->ops = &aael_soft_ops;
 
 	list = kstrdup(banks, GFP_KERNEL);

@@ -138,6 +138,7 @@ int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe)
 	reg->backend = "tpm";
 	reg->hardware = true;
 	reg->index = pcr;
+	snprintf(reg->name, sizeof(reg->name), "PCR %u", pcr);
 	reg->ops = &aael_tpm_ops;
 	reg->priv = tpm;
 

@@ -215,6 +215,7 @@ static int aael_register_show(struct seq_file *m, void *v)
 		seq_puts(m, "hardware: yes\n");
 	else
 		seq_puts(m, "hardware: no (emulated in kernel memory: NOT hardware-backed, proves nothing to a verifier)\n");
+	seq_printf(m, "register: %s\n", aael_reg.name);
 	seq_printf(m, "index: %u\nbanks:", aael_reg.index);
 	for (i = 0; i < aael_reg.nr_banks; i++)
 		seq_printf(m, " %s", aael_alg_name(aael_reg.algs[i].alg_id));

@@ -59,18 +59,27 @@
  * extend_failures (0444)		events refused because the extend failed
  * register (0444)
  *	What the log is bound to, one "key: value" per line: backend
- *	(tpm, software), hardware (yes, or "no" with a warning that the
- *	register is emulated in kernel memory and proves nothing), index
- *	(the register index records carry) and banks (algorithm names).
+ *	(tpm, tdx, software, tdx-emulated), hardware (yes, or "no" with a
+ *	warning that the register is emulated in kernel memory and proves
+ *	nothing), register (what is extended: "PCR 23", "RTMR3", "software"),
+ *	index (the register index records carry: the PCR, or on TDX the
+ *	CC-MR index, RTMR + 1) and banks (algorithm names).
  * register_value (0440)
  *	The register's current value, one "<alg>:<hex>" line per bank.
  *
  * Module parameters
  * -----------------
- * backend=auto|tpm|software	auto picks a TPM 2.0 and fails when there is
- *				none: the software register is never chosen
- *				silently.
- * pcr=N			TPM PCR to extend (default AAEL_DEFAULT_PCR).
+ * backend=auto|tdx|tpm|tdx-emulated|software
+ *				auto picks the RTMR on a TDX guest whose kernel
+ *				can extend one, else a TPM 2.0, and fails when
+ *				there is neither: an emulated register is never
+ *				chosen silently. tdx-emulated runs the TDX
+ *				backend on registers in kernel memory (tests).
+ * pcr=N			TPM: the PCR (default AAEL_DEFAULT_PCR). TDX:
+ *				the agent's init_pcr, mapped to a CC-MR as the
+ *				agent maps it (1,7->1; 2..6->2; 8..15->3; else
+ *				4) and extended into RTMR (CC-MR - 1); default
+ *				AAEL_DEFAULT_TDX_PCR (CC-MR 4, RTMR3).
  * banks=LIST			software register banks, e.g. "sha256,sha384".
  * max_event_size=N		bytes of event text (AAEL_DEFAULT_MAX_EVENT).
  * max_log_size=N		bytes of records in the log (AAEL_DEFAULT_MAX_LOG).
@@ -145,6 +154,8 @@
  * is IMA's, 0..15 carry boot measurements this log does not hold.
  */
 #define AAEL_DEFAULT_PCR		23
+/* The attestation agent's default init_pcr: CC-MR 4, RTMR3 on TDX. */
+#define AAEL_DEFAULT_TDX_PCR		17
 
 #define AAEL_DEFAULT_MAX_EVENT		16384
 #define AAEL_EVENT_SIZE_LIMIT		61440
