@@ -22,7 +22,8 @@ LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 CTL_SRCS  := $(wildcard userspace/aaelctl/*.c)
 CTL_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
 
-.PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch
+.PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
+	install dkms-install
 
 all: module userspace
 
@@ -88,6 +89,32 @@ host: $(BUILD)/asan/aaelctl
 	tests/host/test-aaelctl.sh $(BUILD)/asan/aaelctl > $(BUILD)/results/host.tap 2>&1 || true
 	@cat $(BUILD)/results/host.tap
 
+DESTDIR ?=
+MODDIR  := $(DESTDIR)/lib/modules/$(KVER)/updates
+install: all
+	install -D -m 0644 kmod/aael.ko $(MODDIR)/aael.ko
+	[ -n "$(DESTDIR)" ] || depmod $(KVER)
+	install -D -m 0755 $(BUILD)/aaelctl $(DESTDIR)$(PREFIX)/bin/aaelctl
+	install -D -m 0644 $(BUILD)/libaael.a $(DESTDIR)$(PREFIX)/lib/libaael.a
+	install -D -m 0755 $(BUILD)/libaael.so $(DESTDIR)$(PREFIX)/lib/libaael.so.0
+	ln -sf libaael.so.0 $(DESTDIR)$(PREFIX)/lib/libaael.so
+	install -D -m 0644 $(BUILD)/libaael.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libaael.pc
+	install -D -m 0644 userspace/include/aael.h $(DESTDIR)$(PREFIX)/include/aael/aael.h
+	install -D -m 0644 uapi/linux/aael.h $(DESTDIR)$(PREFIX)/include/linux/aael.h
+	install -D -m 0644 userspace/aaelctl/aaelctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/aaelctl.8
+	install -D -m 0644 packaging/modules-load.conf $(DESTDIR)/etc/modules-load.d/aael.conf
+	install -D -m 0644 packaging/modprobe.conf $(DESTDIR)/etc/modprobe.d/aael.conf
+
+DKMS_SRC := $(DESTDIR)/usr/src/aael-$(VERSION)
+dkms-install:
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux
+	install -m 0644 Kbuild dkms.conf $(DKMS_SRC)/
+	install -m 0644 kmod/*.c kmod/*.h kmod/Kbuild kmod/Kconfig $(DKMS_SRC)/kmod/
+	install -m 0644 uapi/linux/aael.h $(DKMS_SRC)/uapi/linux/
+	dkms add -m aael -v $(VERSION) || true
+	dkms build -m aael -v $(VERSION) -k $(KVER)
+	dkms install -m aael -v $(VERSION) -k $(KVER)
+
 deps:
 	scripts/install-deps
 
@@ -97,7 +124,11 @@ unit: $(BUILD)/unit-tests
 		$(BUILD)/unit-tests > $(BUILD)/results/unit.tap 2>&1 || true
 	@cat $(BUILD)/results/unit.tap
 
+# The install test boots with a staged `make install` (tests/vm/suite-install.sh).
 vm: module userspace
+	rm -rf $(BUILD)/stage
+	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/stage
+	depmod -b $(CURDIR)/$(BUILD)/stage $(KVER)
 	tests/vm/run-suite $(BUILD)/results
 
 check: deps

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# No TPM: the emulated TDX RTMR (unloaded at its end), then the software
-# register (which ends pinned).
-sh /mnt/tests/vm/suite-tdx.sh
-a=$?
-sh /mnt/tests/vm/suite-software.sh
-b=$?
-[ $a -eq 0 ] && [ $b -eq 0 ]
+# No TPM: the staged install and the emulated TDX RTMR (both unloaded at
+# their end), then the software register (which ends pinned).
+rc=0
+for s in suite-install.sh suite-tdx.sh suite-software.sh; do
+	sh /mnt/tests/vm/$s || rc=1
+done
+exit $rc
