@@ -23,7 +23,7 @@ CTL_SRCS  := $(wildcard userspace/aaelctl/*.c)
 CTL_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
 
 .PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
-	install dkms-install
+	install dkms-install vm-matrix
 
 all: module userspace
 
@@ -124,6 +124,10 @@ unit: $(BUILD)/unit-tests
 		$(BUILD)/unit-tests > $(BUILD)/results/unit.tap 2>&1 || true
 	@cat $(BUILD)/results/unit.tap
 
+# Newer kernels (6.12, 7.x), built in a trixie chroot: see scripts/kernel-matrix.
+vm-matrix: module userspace
+	tests/vm/run-matrix $(BUILD)/results
+
 # The install test boots with a staged `make install` (tests/vm/suite-install.sh).
 vm: module userspace
 	rm -rf $(BUILD)/stage
@@ -138,6 +142,7 @@ check: deps
 	tests/fuzz/run-fuzz 10 > $(BUILD)/results/fuzz.tap 2>&1 || true
 	scripts/checkpatch --tap $(BUILD)/results/checkpatch.tap || true
 	$(MAKE) vm || true
+	tests/vm/run-matrix $(BUILD)/results
 	scripts/tap-summary $(BUILD)/results
 
 demo: deps

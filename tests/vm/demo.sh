@@ -6,8 +6,7 @@ run() {
 	sh -c "$*"
 	echo
 }
-f=$(find "$AAEL_KMODS" -name 'sha512_generic.ko*' | head -n 1)
-[ -n "$f" ] && insmod "$f"
+modprobe -d "${AAEL_KMODS%/lib/modules/*}" crypto-sha512
 run insmod /mnt/kmod/aael.ko
 run cat $A/register
 run "echo 'test test test' > $A/event"
