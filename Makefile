@@ -23,7 +23,7 @@ CTL_SRCS  := $(wildcard userspace/aaelctl/*.c)
 CTL_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
 
 .PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
-	install dkms-install vm-matrix
+	install dkms-install dkms-sources vm-matrix
 
 all: module userspace
 
@@ -33,7 +33,8 @@ module:
 userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
 	   $(BUILD)/aael-vmtest $(BUILD)/libaael.pc
 
-VERSION ?= 0.1.0
+# One version: dkms.conf's (MODULE_VERSION in kmod/main.c is checked against it).
+VERSION ?= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 PREFIX  ?= /usr/local
 
 $(BUILD)/libaael.pc: userspace/lib/libaael.pc.in
@@ -87,7 +88,8 @@ fuzz: $(FUZZ_BINS)
 host: $(BUILD)/asan/aaelctl
 	@mkdir -p $(BUILD)/results
 	tests/host/test-aaelctl.sh $(BUILD)/asan/aaelctl > $(BUILD)/results/host.tap 2>&1 || true
-	@cat $(BUILD)/results/host.tap
+	tests/host/test-dkms.sh $(KVER) > $(BUILD)/results/dkms.tap 2>&1 || true
+	@cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap
 
 DESTDIR ?=
 MODDIR  := $(DESTDIR)/lib/modules/$(KVER)/updates
@@ -105,12 +107,15 @@ install: all
 	install -D -m 0644 packaging/modules-load.conf $(DESTDIR)/etc/modules-load.d/aael.conf
 	install -D -m 0644 packaging/modprobe.conf $(DESTDIR)/etc/modprobe.d/aael.conf
 
-DKMS_SRC := $(DESTDIR)/usr/src/aael-$(VERSION)
-dkms-install:
+DKMS_SRC ?= $(DESTDIR)/usr/src/aael-$(VERSION)
+dkms-sources:
 	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux
 	install -m 0644 Kbuild dkms.conf $(DKMS_SRC)/
-	install -m 0644 kmod/*.c kmod/*.h kmod/Kbuild kmod/Kconfig $(DKMS_SRC)/kmod/
+	install -m 0644 $(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h \
+		kmod/Kbuild kmod/Kconfig $(DKMS_SRC)/kmod/
 	install -m 0644 uapi/linux/aael.h $(DKMS_SRC)/uapi/linux/
+
+dkms-install: dkms-sources
 	dkms add -m aael -v $(VERSION) || true
 	dkms build -m aael -v $(VERSION) -k $(KVER)
 	dkms install -m aael -v $(VERSION) -k $(KVER)

@@ -159,3 +159,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Runtime attestation event log (AAEL) bound to a TPM PCR or TDX RTMR");
 MODULE_AUTHOR("The aael developers");
 MODULE_SOFTDEP("pre: sha256 sha384 sha512");
+MODULE_VERSION("0.1.0");
