@@ -16,11 +16,15 @@ SANITIZE      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 LIBS          := $(shell pkg-config --libs openssl json-c libnl-genl-3.0 2>/dev/null)
 
 LIB_SRCS  := kmod/record.c userspace/lib/eventlog.c userspace/lib/digest.c \
-	     userspace/lib/client.c userspace/lib/json.c
+	     userspace/lib/client.c userspace/lib/json.c userspace/lib/cceventlog.c
 LIB_HDRS  := kmod/record.h userspace/include/aael.h uapi/linux/aael.h
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 CTL_SRCS  := $(wildcard userspace/aaelctl/*.c)
 CTL_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
+D_SRCS    := $(wildcard userspace/aaeld/*.c)
+D_OBJS    := $(patsubst %.c,$(BUILD)/obj/%.o,$(D_SRCS))
+D_LIBS    := $(shell pkg-config --libs libmicrohttpd libcurl tss2-esys tss2-mu \
+		tss2-tctildr zlib 2>/dev/null) -lpthread
 
 .PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
 	install dkms-install dkms-sources vm-matrix
@@ -31,7 +35,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
-	   $(BUILD)/aael-vmtest $(BUILD)/libaael.pc
+	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/libaael.pc
 
 # One version: dkms.conf's (MODULE_VERSION in kmod/main.c is checked against it).
 VERSION ?= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -41,9 +45,12 @@ $(BUILD)/libaael.pc: userspace/lib/libaael.pc.in
 	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h
+$(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h userspace/aaeld/aaeld.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) -fPIC -c -o $@ $<
+	$(CC) $(CFLAGS_COMMON) -DAAELD_VERSION='"$(VERSION)"' -fPIC -c -o $@ $<
+
+$(BUILD)/aaeld: $(D_OBJS) $(BUILD)/libaael.a
+	$(CC) -o $@ $(D_OBJS) $(BUILD)/libaael.a $(LIBS) $(D_LIBS)
 
 $(BUILD)/libaael.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^

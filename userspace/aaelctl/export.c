@@ -18,60 +18,41 @@
 
 #define CCEL_SYSFS "/sys/firmware/acpi/tables/data/CCEL"
 
-static bool ccel_has_banks(const struct aael_eventlog *ccel,
-			   const struct aael_status *st)
+/* Standard base64 of the agent's framing (libaael builds it). */
+static int export_cc_eventlog(FILE *out, const char *ccel_path)
 {
-	for (unsigned int i = 0; i < st->nr_banks; i++) {
-		bool found = false;
-
-		for (unsigned int k = 0; k < ccel->nr_algs; k++)
-			found |= ccel->algs[k] == st->value[i].alg;
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-static int export_cc_eventlog(FILE *out, const struct log_source *live,
-			      const char *ccel_path)
-{
-	size_t hdr = live->log.nr_events ? live->log.events[0].offset : live->len;
+	struct aael_status st;
 	struct log_source ccel = { 0 };
-	const uint8_t *head = live->buf;
-	size_t head_len = hdr, total;
-	uint8_t *blob;
+	char err[AAEL_ERRLEN] = "";
+	struct aael_client *c;
+	uint8_t *blob = NULL;
+	size_t len = 0;
 	char *b64;
+	int rc;
 
-	if (ccel_path) {
-		if (source_load_file(&ccel, ccel_path))
-			return EXIT_ERROR;
-		if (!ccel.log.has_spec_id ||
-		    !ccel_has_banks(&ccel.log, &live->status)) {
-			fprintf(stderr, "aaelctl: %s does not list the register's banks\n",
-				ccel_path);
-			source_free(&ccel);
-			return EXIT_ERROR;
-		}
-		head = ccel.buf;
-		head_len = ccel.log.end;
-	}
-	total = head_len + (live->len - hdr) + 8;
-	blob = malloc(total);
-	b64 = malloc(4 * ((total + 2) / 3) + 1);
-	if (!blob || !b64) {
-		free(blob);
-		free(b64);
+	if (ccel_path && source_load_file(&ccel, ccel_path))
+		return EXIT_ERROR;
+	if (open_client(&c)) {
 		source_free(&ccel);
 		return EXIT_ERROR;
 	}
-	memcpy(blob, head, head_len);
-	memcpy(blob + head_len, live->buf + hdr, live->len - hdr);
-	memset(blob + total - 8, 0xff, 8);
-	EVP_EncodeBlock((unsigned char *)b64, blob, (int)total);
-	fprintf(out, "%s\n", b64);
-	free(blob);
-	free(b64);
+	rc = aael_client_cc_eventlog(c, ccel.buf, ccel.len, &st, &blob, &len,
+				     err);
+	aael_client_close(c);
 	source_free(&ccel);
+	if (rc) {
+		fprintf(stderr, "aaelctl: cc-eventlog: %s\n", err);
+		return EXIT_ERROR;
+	}
+	b64 = malloc(4 * ((len + 2) / 3) + 1);
+	if (!b64) {
+		free(blob);
+		return EXIT_ERROR;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, blob, (int)len);
+	fprintf(out, "%s\n", b64);
+	free(b64);
+	free(blob);
 	return 0;
 }
 
@@ -127,7 +108,7 @@ int cmd_export(int argc, char **argv)
 	};
 	const char *fmt = NULL, *ccel = NULL, *output = NULL;
 	struct log_source src;
-	struct aael_client *c;
+	struct aael_client *c = NULL;
 	FILE *out = stdout;
 	int o, rc;
 
@@ -146,24 +127,25 @@ int cmd_export(int argc, char **argv)
 		goto usage;
 	if (!ccel && !strcmp(fmt, "cc-eventlog") && access(CCEL_SYSFS, R_OK) == 0)
 		ccel = CCEL_SYSFS;
-	if (open_client(&c))
-		return EXIT_ERROR;
-	rc = source_load_live(&src, c, 0);
-	aael_client_close(c);
-	if (rc)
-		return EXIT_ERROR;
 	if (output && !(out = fopen(output, "wb"))) {
 		perror(output);
-		source_free(&src);
 		return EXIT_ERROR;
 	}
-	if (!strcmp(fmt, "tcg2"))
-		rc = fwrite(src.buf, 1, src.len, out) == src.len ? 0 : EXIT_ERROR;
-	else if (!strcmp(fmt, "cc-eventlog"))
-		rc = export_cc_eventlog(out, &src, ccel);
-	else
-		rc = export_cel_json(out, &src);
-	source_free(&src);
+	if (!strcmp(fmt, "cc-eventlog")) {
+		rc = export_cc_eventlog(out, ccel);
+	} else {
+		if (open_client(&c))
+			rc = EXIT_ERROR;
+		else
+			rc = source_load_live(&src, c, 0) ? EXIT_ERROR : 0;
+		aael_client_close(c);
+		if (!rc && !strcmp(fmt, "tcg2"))
+			rc = fwrite(src.buf, 1, src.len, out) == src.len ? 0 : EXIT_ERROR;
+		else if (!rc)
+			rc = export_cel_json(out, &src);
+		if (!rc)
+			source_free(&src);
+	}
 	if ((out != stdout && fclose(out)) || (out == stdout && fflush(out)))
 		rc = EXIT_ERROR;
 	return rc;

@@ -137,6 +137,16 @@ const char *aael_event_type_name(uint32_t type);
 /* "SHA-256" and the like, as verifiers name banks. */
 const char *aael_alg_display_name(uint16_t alg);
 
+/*
+ * The kernel's log framed as cc_eventlog (WIRE-FORMATS section 2): the
+ * firmware CCEL cut at its end marker, or with ccel NULL the log's own Spec
+ * ID header; then the first st->count records (st is filled in: the
+ * register values they replay to); then 8 x 0xFF. *out is malloc'd.
+ */
+int aael_client_cc_eventlog(struct aael_client *client, const uint8_t *ccel,
+			    size_t ccel_len, struct aael_status *st,
+			    uint8_t **out, size_t *out_len, char *err);
+
 /* Bank algorithms: "sha1", "sha256", "sha384", "sha512", "sm3_256". */
 const char *aael_alg_name(uint16_t alg);
 uint16_t aael_alg_digest_size(uint16_t alg);

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A test KBS: the server side of the KBS attestation protocol 0.4.0
+(WIRE-FORMATS section 6) for the sample and tpm evidence, written
+independently of aaeld (Python, cryptography) so that it checks aaeld
+rather than agreeing with it.
+
+It checks the report-data binding (SHA-384 of the RFC 8785 canonical JSON of
+{additional-evidence, nonce, tee-pubkey}), verifies a TPM quote (AK
+signature, extraData, PCR digest), replays the aael log (cc_eventlog)
+against the quoted PCR, checks every digest against its event, and issues
+an ES256 JWT whose claims list the records as Trustee does (section 4).
+
+    test-kbs.py --port 8080 --key-out kbs-public.pem
+"""
+import argparse, base64, hashlib, http.server, json, os, struct, sys, time
+from http.cookies import SimpleCookie
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+
+ALGS = {0x04: ("SHA-1", hashlib.sha1), 0x0B: ("SHA-256", hashlib.sha256),
+        0x0C: ("SHA-384", hashlib.sha384), 0x0D: ("SHA-512", hashlib.sha512)}
+TYPES = {3: "EV_NO_ACTION", 4: "EV_SEPARATOR", 6: "EV_EVENT_TAG",
+         0x80000007: "EV_EFI_ACTION"}
+SESSIONS = {}
+
+
+class KbsError(Exception):
+    def __init__(self, variant, detail):
+        super().__init__(detail)
+        self.variant, self.detail = variant, detail
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def jq_safe_json(obj):
+    """Compact ASCII JSON whose base64url has no '-' or '_'.
+
+    In base64 of ASCII, only a third byte of '>', '?', '~' or DEL yields
+    sextet 62 or 63; escaped as \\u00XX they cannot occur. The token then
+    decodes with jq 1.6's @base64d (standard alphabet only), as the
+    documented `jq -r '.token|split(".")|.[1]|@base64d|fromjson'` needs.
+    """
+    s = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    for ch in ">?~\x7f":
+        s = s.replace(ch, "\\u%04x" % ord(ch))
+    return s.encode()
+
+
+def canonical(obj):
+    # RFC 8785 for what the protocol sends: string keys sorted by code
+    # point, no whitespace, strings as JSON escapes them.
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+
+
+def parse_log(blob):
+    """TCG2 log: Spec ID header, TCG_PCR_EVENT2 records, 8-byte end marker."""
+    pos, sizes = 0, {}
+    pcr, etype = struct.unpack_from("<II", blob, 0)
+    size = struct.unpack_from("<I", blob, 28)[0]
+    spec = blob[32:32 + size]
+    if etype != 3 or not spec.startswith(b"Spec ID Event03\0"):
+        raise KbsError("InvalidEvidence", "cc_eventlog has no Spec ID header")
+    n = struct.unpack_from("<I", spec, 24)[0]
+    for i in range(n):
+        alg, dsize = struct.unpack_from("<HH", spec, 28 + 4 * i)
+        sizes[alg] = dsize
+    pos = 32 + size
+    events = []
+    while pos + 8 <= len(blob) and blob[pos:pos + 8] not in (b"\xff" * 8, b"\0" * 8):
+        pcr, etype, count = struct.unpack_from("<III", blob, pos)
+        pos += 12
+        digests = []
+        for _ in range(count):
+            alg = struct.unpack_from("<H", blob, pos)[0]
+            if alg not in sizes:
+                raise KbsError("InvalidEvidence", "unknown digest algorithm")
+            digests.append((alg, blob[pos + 2:pos + 2 + sizes[alg]]))
+            pos += 2 + sizes[alg]
+        esize = struct.unpack_from("<I", blob, pos)[0]
+        data = blob[pos + 4:pos + 4 + esize]
+        if len(data) != esize:
+            raise KbsError("InvalidEvidence", "cc_eventlog is truncated")
+        pos += 4 + esize
+        events.append((pcr, etype, digests, data))
+    return events
+
+
+def claim(pcr, etype, digests, data):
+    match = all(ALGS[a][1](data).digest() == d for a, d in digests if a in ALGS)
+    c = {"index": pcr, "type_name": TYPES.get(etype, "EV_UNKNOWN"),
+         "digest_matches_event": match,
+         "digests": [{"alg": ALGS[a][0], "digest": d.hex()} for a, d in digests],
+         "event": base64.b64encode(data).decode()}
+    if etype == 6 and data[:4] == b"LEAA":
+        text = data[8:8 + struct.unpack_from("<I", data, 4)[0]].decode()
+        domain, operation, content = text.split(" ", 2)
+        try:
+            content = json.loads(content)
+        except ValueError:
+            pass
+        c["details"] = {"string": text, "unicode_name": "AAEL",
+                        "data": {"domain": domain, "operation": operation,
+                                 "content": content}}
+    return c
+
+
+def replay(events, pcr, alg):
+    value = bytes(ALGS[alg][1]().digest_size)
+    for p, etype, digests, _ in events:
+        if p == pcr and etype != 3:
+            d = dict(digests).get(alg)
+            if d is None:
+                raise KbsError("InvalidEvidence", "record without a %s digest" % ALGS[alg][0])
+            value = ALGS[alg][1](value + d).digest()
+    return value
+
+
+def check_tpm(ev, report_data):
+    ak = serialization.load_der_public_key(base64.b64decode(ev["ak_public"]))
+    q = ev["tpm_quote"]
+    msg, sig = base64.b64decode(q["message"]), base64.b64decode(q["signature"])
+    # TPMT_SIGNATURE: sigAlg(2) hash(2) size(2) sig
+    alg, halg, size = struct.unpack(">HHH", sig[:6])
+    if alg != 0x0014 or halg != 0x000B:
+        raise KbsError("InvalidEvidence", "expected an RSASSA-SHA256 quote")
+    try:
+        ak.verify(sig[6:6 + size], msg, padding.PKCS1v15(), hashes.SHA256())
+    except Exception:
+        raise KbsError("InvalidEvidence", "quote signature does not verify")
+    # TPMS_ATTEST: magic, type, qualifiedSigner, extraData, clock, fw, quote
+    magic, atype = struct.unpack(">IH", msg[:6])
+    if magic != 0xFF544347 or atype != 0x8018:
+        raise KbsError("InvalidEvidence", "not a TPM quote")
+    pos = 6
+    n = struct.unpack(">H", msg[pos:pos + 2])[0]; pos += 2 + n
+    n = struct.unpack(">H", msg[pos:pos + 2])[0]
+    extra = msg[pos + 2:pos + 2 + n]; pos += 2 + n
+    pos += 17 + 8                      # clockInfo, firmwareVersion
+    count = struct.unpack(">I", msg[pos:pos + 4])[0]; pos += 4
+    selected = []
+    for _ in range(count):
+        halg, ssize = struct.unpack(">HB", msg[pos:pos + 3])
+        bits = msg[pos + 3:pos + 3 + ssize]; pos += 3 + ssize
+        if halg != 0x000B:
+            raise KbsError("InvalidEvidence", "expected a sha256 PCR quote")
+        selected += [i for i in range(8 * ssize) if bits[i // 8] >> (i % 8) & 1]
+    n = struct.unpack(">H", msg[pos:pos + 2])[0]
+    pcr_digest = msg[pos + 2:pos + 2 + n]
+    if extra != report_data[:32]:
+        raise KbsError("InvalidEvidence", "quote extraData is not the report data")
+    pcrs = [bytes.fromhex(p) for p in q["pcrs"]]
+    if hashlib.sha256(b"".join(pcrs[i] for i in selected)).digest() != pcr_digest:
+        raise KbsError("InvalidEvidence", "PCR values do not match the quote")
+    return pcrs
+
+
+def attest(session, body):
+    rt = body.get("runtime-data", {})
+    if rt.get("nonce") != session["nonce"]:
+        raise KbsError("InvalidNonce", "runtime-data nonce is not this session's")
+    jwk = rt.get("tee-pubkey")
+    if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+        raise KbsError("InvalidTeePubkey", "tee-pubkey must be an EC P-256 JWK")
+    expected = hashlib.sha384(canonical({"additional-evidence": "",
+                                         "nonce": session["nonce"],
+                                         "tee-pubkey": jwk})).digest()
+    ev = body["tee-evidence"]["primary_evidence"]
+    if isinstance(ev, str):
+        ev = json.loads(ev)
+    events = parse_log(base64.b64decode(ev["cc_eventlog"]))
+    if session["tee"] == "sample":
+        if base64.b64decode(ev["report_data"])[:48] != expected:
+            raise KbsError("InvalidEvidence", "report_data is not bound to the nonce and key")
+        registers = None
+    elif session["tee"] == "tpm":
+        pcrs = check_tpm(ev, expected)
+        registers = {}
+        for pcr in sorted({e[0] for e in events}):
+            if replay(events, pcr, 0x0B) != pcrs[pcr]:
+                raise KbsError("InvalidEvidence",
+                               "the aael log does not replay to PCR %d" % pcr)
+            registers[pcr] = pcrs[pcr].hex()
+    else:
+        raise KbsError("UnsupportedTee", session["tee"])
+    claims = [claim(*e) for e in events]
+    for c in claims:
+        if c["type_name"] == "EV_EVENT_TAG" and not c["digest_matches_event"]:
+            raise KbsError("InvalidEvidence", "an AAEL record's digest does not match its event")
+    now = int(time.time())
+    annotated = {"runtime_data_claims": {"tee-pubkey": jwk, "nonce": session["nonce"]},
+                 "uefi_event_logs": claims, "tee": session["tee"]}
+    if registers is not None:
+        annotated["pcrs"] = registers
+    if "init-data" in body:
+        annotated["init_data"] = hashlib.sha256(body["init-data"]["body"].encode()).hexdigest()
+    payload = {"iat": now, "exp": now + SERVER.ttl,
+               "submods": {"cpu0": {"ear.status": "affirming",
+                                    "ear.veraison.annotated-evidence": annotated}}}
+    header = {"alg": "ES256", "typ": "JWT"}
+    signing = (b64u(jq_safe_json(header)) + "." + b64u(jq_safe_json(payload))).encode()
+    der = SERVER.key.sign(signing, ec.ECDSA(hashes.SHA256()))
+    r, s = utils.decode_dss_signature(der)
+    return signing.decode() + "." + b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        if SERVER.verbose:
+            sys.stderr.write("test-kbs: " + fmt % args + "\n")
+
+    def reply(self, status, obj, cookie=None):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if cookie:
+            self.send_header("Set-Cookie", "kbs-session-id=%s; Path=/kbs" % cookie)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def error(self, e):
+        SERVER.refusals += 1
+        self.reply(401, {"type": "https://github.com/confidential-containers/kbs/errors/" + e.variant,
+                         "detail": e.detail})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        try:
+            if self.path == "/kbs/v0/auth":
+                if body.get("version") != "0.4.0":
+                    raise KbsError("ProtocolVersion", "expected version 0.4.0")
+                if SERVER.fail_auth:
+                    raise KbsError("PolicyDeny", "this KBS refuses everyone (--fail-auth)")
+                sid = b64u(os.urandom(16))
+                SESSIONS[sid] = {"nonce": base64.b64encode(os.urandom(32)).decode(),
+                                 "tee": body.get("tee")}
+                self.reply(200, {"nonce": SESSIONS[sid]["nonce"], "extra-params": ""}, sid)
+            elif self.path == "/kbs/v0/attest":
+                c = SimpleCookie(self.headers.get("Cookie", ""))
+                sid = c["kbs-session-id"].value if "kbs-session-id" in c else None
+                if sid not in SESSIONS:
+                    raise KbsError("UnAuthenticatedCookie", "no session: call /auth first")
+                token = attest(SESSIONS.pop(sid), body)
+                SERVER.tokens += 1
+                self.reply(200, {"token": token})
+            else:
+                self.reply(404, {"type": "NotFound", "detail": self.path})
+        except KbsError as e:
+            self.error(e)
+        except (KeyError, ValueError, TypeError, struct.error) as e:
+            self.error(KbsError("InvalidRequest", "malformed request: %r" % e))
+
+    def do_GET(self):
+        if self.path == "/stats":   # for the tests
+            self.reply(200, {"tokens": SERVER.tokens, "refusals": SERVER.refusals})
+        else:
+            self.reply(404, {"type": "NotFound", "detail": self.path})
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--key-out", help="write the token-signing public key (PEM) here")
+    p.add_argument("--ttl", type=int, default=300, help="token lifetime, seconds")
+    p.add_argument("--fail-auth", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true")
+    a = p.parse_args()
+    global SERVER
+    SERVER = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    SERVER.key = ec.generate_private_key(ec.SECP256R1())
+    SERVER.ttl, SERVER.fail_auth, SERVER.verbose = a.ttl, a.fail_auth, a.verbose
+    SERVER.tokens = SERVER.refusals = 0
+    if a.key_out:
+        with open(a.key_out, "wb") as f:
+            f.write(SERVER.key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    print("test-kbs: listening on 127.0.0.1:%d" % a.port, flush=True)
+    SERVER.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef AAELD_H
+#define AAELD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "aael.h"
+
+struct json_object;
+
+/* toml.c */
+struct json_object *toml_parse(const char *text, size_t len, char *err);
+
+/* config.c: aa.toml and Init-Data */
+struct aaeld_config {
+	int init_pcr;
+	bool enable_eventlog;
+	char *kbs_url;
+	char *kbs_cert;			/* PEM */
+	char *tee_key_algorithm;
+	char *initdata;			/* the Init-Data TOML, as given to the KBS */
+};
+
+void config_defaults(struct aaeld_config *c);
+int config_parse_aa_toml(struct aaeld_config *c, const char *text,
+			 size_t len, char *err);
+int config_load(struct aaeld_config *c, const char *path, char *err);
+int initdata_load(struct aaeld_config *c, const char *path, char *err);
+int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
+		    char *err);
+char *read_text_file(const char *path, size_t *len, char *err);
+bool cmdline_enables_aa(const char *cmdline);
+
+/* evidence.c */
+enum tee { TEE_SAMPLE, TEE_TPM, TEE_TDX };
+int tee_from_name(const char *name, enum tee *tee);
+const char *tee_name(enum tee tee);
+enum tee tee_detect(void);
+/* Evidence JSON for report data (at most 64 bytes), or NULL with err. */
+struct json_object *evidence_get(enum tee tee, const uint8_t *report_data,
+				 size_t len, char *err);
+/* The aael log as cc_eventlog bytes: Spec ID header, records, 8 x 0xFF. */
+int aael_log_blob(uint8_t **blob, size_t *len, char *err);
+struct json_object *tpm_evidence(const uint8_t *report_data, size_t len,
+				 char *err);
+
+/* kbs.c */
+struct kbs_error {
+	int status;			/* HTTP status for our caller */
+	char detail[AAEL_ERRLEN];
+};
+struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
+			      struct kbs_error *e);
+
+/* http.c */
+struct aaeld {
+	struct aaeld_config config;
+	enum tee tee;
+	bool aa_routes;			/* agent.guest_components_rest_api */
+	size_t max_body;
+};
+int http_serve(struct aaeld *d, const char *listen);
+
+/* shared helpers */
+char *b64_encode(const uint8_t *p, size_t n, bool url);
+int b64_decode(const char *s, uint8_t **out, size_t *len);
+
+#endif

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aa.toml (the attestation agent's configuration) and Init-Data documents
+ * (TOML, or the Kubernetes annotation form: gzip, then base64).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include <zlib.h>
+
+#include "aaeld.h"
+
+void config_defaults(struct aaeld_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->init_pcr = 17;
+	c->tee_key_algorithm = strdup("ECDH-ES+A256KW-P256");
+}
+
+char *read_text_file(const char *path, size_t *len, char *err)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096, n = 0;
+	char *buf;
+
+	if (!f) {
+		snprintf(err, AAEL_ERRLEN, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(cap + 1);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || cap >= (16u << 20))
+			break;
+		cap *= 2;
+		buf = realloc(buf, cap + 1);
+	}
+	if (!buf || ferror(f) || n == cap) {
+		snprintf(err, AAEL_ERRLEN, "%s: cannot read (or larger than 16 MiB)", path);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static int get(struct json_object *t, const char *table, const char *key,
+	       enum json_type type, struct json_object **v, char *err)
+{
+	struct json_object *tab;
+
+	*v = NULL;
+	if (!json_object_object_get_ex(t, table, &tab))
+		return 0;
+	if (!json_object_is_type(tab, json_type_object)) {
+		snprintf(err, AAEL_ERRLEN, "[%s] must be a table", table);
+		return -1;
+	}
+	if (!json_object_object_get_ex(tab, key, v))
+		return 0;
+	if (!json_object_is_type(*v, type)) {
+		snprintf(err, AAEL_ERRLEN, "[%s] %s has the wrong type", table, key);
+		return -1;
+	}
+	return 0;
+}
+
+static void set_string(char **dst, struct json_object *v)
+{
+	if (!v)
+		return;
+	free(*dst);
+	*dst = strdup(json_object_get_string(v));
+}
+
+int config_parse_aa_toml(struct aaeld_config *c, const char *text,
+			 size_t len, char *err)
+{
+	struct json_object *t = toml_parse(text, len, err), *v;
+	int rc = -1;
+
+	if (!t)
+		return -1;
+	if (get(t, "eventlog_config", "init_pcr", json_type_int, &v, err))
+		goto out;
+	if (v) {
+		int64_t pcr = json_object_get_int64(v);
+
+		if (pcr < 0 || pcr > 23) {
+			snprintf(err, AAEL_ERRLEN, "init_pcr = %lld: expected 0..23",
+				 (long long)pcr);
+			goto out;
+		}
+		c->init_pcr = (int)pcr;
+	}
+	if (get(t, "eventlog_config", "enable_eventlog", json_type_boolean, &v, err))
+		goto out;
+	if (v)
+		c->enable_eventlog = json_object_get_boolean(v);
+	if (get(t, "token_configs", "kbs", json_type_object, &v, err))
+		goto out;
+	if (v) {
+		struct json_object *kbs = v, *x;
+
+		if (json_object_object_get_ex(kbs, "url", &x)) {
+			if (!json_object_is_type(x, json_type_string))
+				goto wrong;
+			set_string(&c->kbs_url, x);
+		}
+		if (json_object_object_get_ex(kbs, "cert", &x)) {
+			if (!json_object_is_type(x, json_type_string))
+				goto wrong;
+			set_string(&c->kbs_cert, x);
+		}
+		if (json_object_object_get_ex(kbs, "tee_key_algorithm", &x)) {
+			if (!json_object_is_type(x, json_type_string))
+				goto wrong;
+			set_string(&c->tee_key_algorithm, x);
+		}
+	}
+	rc = 0;
+	goto out;
+wrong:
+	snprintf(err, AAEL_ERRLEN, "[token_configs.kbs] values must be strings");
+out:
+	json_object_put(t);
+	return rc;
+}
+
+int config_load(struct aaeld_config *c, const char *path, char *err)
+{
+	char sub[AAEL_ERRLEN];
+	size_t len;
+	char *text = read_text_file(path, &len, err);
+	int rc;
+
+	if (!text)
+		return -1;
+	rc = config_parse_aa_toml(c, text, len, sub);
+	if (rc)
+		snprintf(err, AAEL_ERRLEN, "%.50s: %.200s", path, sub);
+	free(text);
+	return rc;
+}
+
+/* gzip+base64 (the annotation form) to TOML; plain TOML passes through. */
+int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
+		    char *err)
+{
+	uint8_t *gz;
+	size_t gz_len, cap;
+	z_stream z = { 0 };
+	char *out;
+	int zrc;
+
+	/* base64 of a gzip header (1f 8b 08) starts "H4sI" */
+	if (len < 4 || memcmp(text, "H4sI", 4)) {
+		*toml = strndup(text, len);
+		*toml_len = len;
+		return *toml ? 0 : -1;
+	}
+	char *copy = strndup(text, len);
+
+	while (copy && len && (copy[len - 1] == '\n' || copy[len - 1] == ' '))
+		copy[--len] = 0;
+	if (!copy || b64_decode(copy, &gz, &gz_len)) {
+		free(copy);
+		snprintf(err, AAEL_ERRLEN, "Init-Data: bad base64");
+		return -1;
+	}
+	free(copy);
+	cap = 4 * gz_len + 4096;
+	out = malloc(cap + 1);
+	if (!out || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+		free(out);
+		free(gz);
+		return -1;
+	}
+	z.next_in = gz;
+	z.avail_in = (uInt)gz_len;
+	do {
+		if (z.total_out == cap) {
+			if (cap >= (16u << 20))
+				break;
+			cap *= 2;
+			out = realloc(out, cap + 1);
+		}
+		z.next_out = (Bytef *)out + z.total_out;
+		z.avail_out = (uInt)(cap - z.total_out);
+		zrc = inflate(&z, Z_NO_FLUSH);
+	} while (zrc == Z_OK);
+	inflateEnd(&z);
+	free(gz);
+	if (zrc != Z_STREAM_END) {
+		free(out);
+		snprintf(err, AAEL_ERRLEN, "Init-Data: bad gzip data");
+		return -1;
+	}
+	out[z.total_out] = 0;
+	*toml = out;
+	*toml_len = z.total_out;
+	return 0;
+}
+
+/* Init-Data: version, algorithm, [data] with "aa.toml" among its files. */
+int initdata_load(struct aaeld_config *c, const char *path, char *err)
+{
+	struct json_object *doc = NULL, *data, *v;
+	char sub[AAEL_ERRLEN] = "";
+	size_t len, toml_len;
+	char *text, *toml = NULL;
+	int rc = -1;
+
+	text = read_text_file(path, &len, err);
+	if (!text)
+		return -1;
+	if (initdata_decode(text, len, &toml, &toml_len, sub))
+		goto out;
+	doc = toml_parse(toml, toml_len, sub);
+	if (!doc)
+		goto out;
+	if (!json_object_object_get_ex(doc, "version", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		snprintf(sub, sizeof(sub), "missing version = \"0.1.0\"");
+		goto out;
+	}
+	if (!json_object_object_get_ex(doc, "algorithm", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (strcmp(json_object_get_string(v), "sha256") &&
+	     strcmp(json_object_get_string(v), "sha384") &&
+	     strcmp(json_object_get_string(v), "sha512"))) {
+		snprintf(sub, sizeof(sub), "algorithm must be sha256, sha384 or sha512");
+		goto out;
+	}
+	if (!json_object_object_get_ex(doc, "data", &data) ||
+	    !json_object_is_type(data, json_type_object)) {
+		snprintf(sub, sizeof(sub), "missing [data] table");
+		goto out;
+	}
+	if (json_object_object_get_ex(data, "aa.toml", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(sub, sizeof(sub), "[data] \"aa.toml\" must be a string");
+			goto out;
+		}
+		char aa[AAEL_ERRLEN];
+
+		if (config_parse_aa_toml(c, json_object_get_string(v),
+					 (size_t)json_object_get_string_len(v), aa)) {
+			snprintf(sub, sizeof(sub), "aa.toml inside: %.200s", aa);
+			goto out;
+		}
+	}
+	free(c->initdata);
+	c->initdata = toml;
+	toml = NULL;
+	rc = 0;
+out:
+	if (rc)
+		snprintf(err, AAEL_ERRLEN, "%.50s: %.200s", path, sub);
+	json_object_put(doc);
+	free(toml);
+	free(text);
+	return rc;
+}
+
+/* As the agent reads it: agent.guest_components_rest_api=attestation|all */
+bool cmdline_enables_aa(const char *cmdline)
+{
+	static const char key[] = "agent.guest_components_rest_api=";
+	const char *p = cmdline;
+	bool on = false;
+
+	while ((p = strstr(p, key))) {
+		bool word = p == cmdline || p[-1] == ' ' || p[-1] == '\t';
+		const char *v = p + sizeof(key) - 1;
+		size_t n = strcspn(v, " \t\n");
+
+		if (word)	/* the last one wins, as on a kernel command line */
+			on = (n == 11 && !strncmp(v, "attestation", n)) ||
+			     (n == 3 && !strncmp(v, "all", n));
+		p = v;
+	}
+	return on;
+}

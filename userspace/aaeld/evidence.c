@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Evidence providers: which TEE this is, and its evidence JSON for some
+ * report data, in the shapes Trustee's verifiers read (WIRE-FORMATS
+ * section 6). The aael log travels as cc_eventlog in every shape.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "aaeld.h"
+
+#define TSM_REPORTS	"/sys/kernel/config/tsm/report"
+#define CCEL_TABLE	"/sys/firmware/acpi/tables/data/CCEL"
+
+static const char *const tee_names[] = {
+	[TEE_SAMPLE] = "sample", [TEE_TPM] = "tpm", [TEE_TDX] = "tdx",
+};
+
+int tee_from_name(const char *name, enum tee *tee)
+{
+	for (size_t i = 0; i < sizeof(tee_names) / sizeof(tee_names[0]); i++)
+		if (!strcmp(name, tee_names[i])) {
+			*tee = (enum tee)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *tee_name(enum tee tee)
+{
+	return tee_names[tee];
+}
+
+/* TDX (configfs-tsm or the tdx_guest device), else a TPM, else sample. */
+enum tee tee_detect(void)
+{
+	if (access("/dev/tdx_guest", F_OK) == 0)
+		return TEE_TDX;
+	if (access("/dev/tpmrm0", F_OK) == 0)
+		return TEE_TPM;
+	return TEE_SAMPLE;
+}
+
+char *b64_encode(const uint8_t *p, size_t n, bool url)
+{
+	char *out = malloc(4 * ((n + 2) / 3) + 1);
+
+	if (!out)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	if (url) {
+		char *w = out;
+
+		for (char *r = out; *r; r++) {
+			if (*r == '=')
+				continue;
+			*w++ = *r == '+' ? '-' : *r == '/' ? '_' : *r;
+		}
+		*w = 0;
+	}
+	return out;
+}
+
+/* Standard or URL-safe base64, padded or not. */
+int b64_decode(const char *s, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(s), pad = 0;
+	char *t = malloc(n + 4);
+	int rc;
+
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		t[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+	while (n % 4)
+		t[n++] = '=';
+	t[n] = 0;
+	while (pad < n && t[n - 1 - pad] == '=')
+		pad++;
+	*out = malloc(n / 4 * 3 + 1);
+	rc = *out ? EVP_DecodeBlock(*out, (unsigned char *)t, (int)n) : -1;
+	free(t);
+	if (rc < 0 || pad > 2) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	*len = (size_t)rc - pad;
+	return 0;
+}
+
+static uint8_t *read_binary(const char *path, size_t *len)
+{
+	char err[AAEL_ERRLEN];
+
+	return (uint8_t *)read_text_file(path, len, err);
+}
+
+/* cc_eventlog: firmware CCEL (when there is one) + aael records + end. */
+int aael_log_blob(uint8_t **blob, size_t *len, char *err)
+{
+	struct aael_client *c;
+	struct aael_status st;
+	size_t ccel_len = 0;
+	uint8_t *ccel = read_binary(CCEL_TABLE, &ccel_len);
+	int rc;
+
+	rc = aael_client_open(&c, err);
+	if (!rc) {
+		rc = aael_client_cc_eventlog(c, ccel, ccel_len, &st, blob, len,
+					     err);
+		aael_client_close(c);
+	}
+	free(ccel);
+	return rc;
+}
+
+static int add_log(struct json_object *ev, char *err)
+{
+	uint8_t *blob;
+	size_t len;
+	char *b64;
+
+	if (aael_log_blob(&blob, &len, err))
+		return -1;
+	b64 = b64_encode(blob, len, false);
+	free(blob);
+	if (!b64)
+		return -1;
+	json_object_object_add(ev, "cc_eventlog", json_object_new_string(b64));
+	free(b64);
+	return 0;
+}
+
+/* The KBS sample TEE: the report data as is (the verifier compares 48). */
+static struct json_object *sample_evidence(const uint8_t *rd, size_t len,
+					   char *err)
+{
+	struct json_object *ev = json_object_new_object();
+	char *b64 = b64_encode(rd, len, false);
+
+	json_object_object_add(ev, "svn", json_object_new_string("1"));
+	json_object_object_add(ev, "report_data", json_object_new_string(b64));
+	free(b64);
+	if (add_log(ev, err)) {
+		json_object_put(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+static int write_file(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t w;
+
+	if (fd < 0)
+		return -1;
+	w = write(fd, p, n);
+	close(fd);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+/* configfs-tsm (6.7+): a report with a 64-byte inblob, then cc_eventlog. */
+static struct json_object *tdx_evidence(const uint8_t *rd, size_t len,
+					char *err)
+{
+	char dir[128], path[160];
+	uint8_t inblob[64] = { 0 };
+	struct json_object *ev = NULL;
+	uint8_t *quote = NULL;
+	size_t qlen = 0;
+	char *b64;
+
+	snprintf(dir, sizeof(dir), TSM_REPORTS "/aaeld-%d-%ld", getpid(),
+		 random());
+	if (mkdir(dir, 0700)) {
+		snprintf(err, AAEL_ERRLEN, "%s: %s (configfs-tsm needs 6.7+)",
+			 dir, strerror(errno));
+		return NULL;
+	}
+	memcpy(inblob, rd, len < 64 ? len : 64);
+	snprintf(path, sizeof(path), "%s/inblob", dir);
+	if (write_file(path, inblob, sizeof(inblob))) {
+		snprintf(err, AAEL_ERRLEN, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/outblob", dir);
+	quote = read_binary(path, &qlen);
+	if (!quote || !qlen) {
+		snprintf(err, AAEL_ERRLEN, "no TDX quote from %s", path);
+		goto out;
+	}
+	ev = json_object_new_object();
+	b64 = b64_encode(quote, qlen, false);
+	json_object_object_add(ev, "quote", json_object_new_string(b64));
+	free(b64);
+	if (add_log(ev, err)) {
+		json_object_put(ev);
+		ev = NULL;
+	}
+out:
+	free(quote);
+	rmdir(dir);
+	return ev;
+}
+
+struct json_object *evidence_get(enum tee tee, const uint8_t *report_data,
+				 size_t len, char *err)
+{
+	if (len > 64) {
+		snprintf(err, AAEL_ERRLEN, "report data longer than 64 bytes");
+		return NULL;
+	}
+	switch (tee) {
+	case TEE_SAMPLE:
+		return sample_evidence(report_data, len, err);
+	case TEE_TDX:
+		return tdx_evidence(report_data, len, err);
+	case TEE_TPM:
+		return tpm_evidence(report_data, len, err);
+	}
+	return NULL;
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KBS attestation protocol client (Trustee, protocol 0.4.0): auth, then
+ * attest with fresh evidence bound to the KBS nonce and an ephemeral EC
+ * P-256 key, then the token. Tokens are cached until they expire.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "aaeld.h"
+
+#define KBS_PROTOCOL	"0.4.0"
+#define KBS_MAX_REPLY	(1 << 20)
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t n = size * nmemb;
+	char *p;
+
+	if (b->n + n > KBS_MAX_REPLY)
+		return 0;
+	p = realloc(b->p, b->n + n + 1);
+	if (!p)
+		return 0;
+	memcpy(p + b->n, data, n);
+	b->p = p;
+	b->n += n;
+	b->p[b->n] = 0;
+	return n;
+}
+
+static int seterr(struct kbs_error *e, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	va_start(ap, fmt);
+	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* POST a JSON body; the reply is parsed into *reply. */
+static int post(CURL *h, const char *url, const char *path,
+		struct json_object *body, struct json_object **reply,
+		struct kbs_error *e)
+{
+	char full[2048];
+	struct buf b = { 0 };
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	long status = 0;
+	CURLcode rc;
+
+	snprintf(full, sizeof(full), "%s%s", url, path);
+	curl_easy_setopt(h, CURLOPT_URL, full);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+			 json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	rc = curl_easy_perform(h);
+	curl_slist_free_all(hdr);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		free(b.p);
+		return seterr(e, 503, "KBS %s unreachable: %s", full,
+			      curl_easy_strerror(rc));
+	}
+	*reply = b.p ? json_tokener_parse(b.p) : NULL;
+	if (status != 200) {
+		struct json_object *d;
+		const char *detail = b.p ? b.p : "";
+
+		if (*reply && json_object_object_get_ex(*reply, "detail", &d))
+			detail = json_object_get_string(d);
+		seterr(e, 502, "KBS %s: HTTP %ld: %.180s", path, status, detail);
+		json_object_put(*reply);
+		free(b.p);
+		return -1;
+	}
+	free(b.p);
+	if (!*reply)
+		return seterr(e, 502, "KBS %s: reply is not JSON", path);
+	return 0;
+}
+
+/* {"kty","crv","alg","x","y"} of an EC P-256 public key. */
+static struct json_object *jwk_of(EVP_PKEY *key)
+{
+	BIGNUM *x = NULL, *y = NULL;
+	uint8_t bx[32], by[32];
+	struct json_object *jwk = NULL;
+	char *sx, *sy;
+
+	if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) ||
+	    !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) ||
+	    BN_bn2binpad(x, bx, 32) != 32 || BN_bn2binpad(y, by, 32) != 32)
+		goto out;
+	sx = b64_encode(bx, 32, true);
+	sy = b64_encode(by, 32, true);
+	jwk = json_object_new_object();
+	json_object_object_add(jwk, "alg", json_object_new_string("ECDH-ES+A256KW"));
+	json_object_object_add(jwk, "crv", json_object_new_string("P-256"));
+	json_object_object_add(jwk, "kty", json_object_new_string("EC"));
+	json_object_object_add(jwk, "x", json_object_new_string(sx));
+	json_object_object_add(jwk, "y", json_object_new_string(sy));
+	free(sx);
+	free(sy);
+out:
+	BN_free(x);
+	BN_free(y);
+	return jwk;
+}
+
+/*
+ * SHA-384 of the RFC 8785 canonical JSON of
+ * {"additional-evidence": "", "nonce": nonce, "tee-pubkey": jwk}. Every
+ * member name is ASCII and the objects are built in sorted order, so
+ * json-c's compact output with unescaped '/' is the canonical form.
+ */
+static void report_data(const char *nonce, struct json_object *jwk,
+			uint8_t out[48])
+{
+	struct json_object *o = json_object_new_object();
+	const char *s;
+	unsigned int n;
+
+	json_object_object_add(o, "additional-evidence", json_object_new_string(""));
+	json_object_object_add(o, "nonce", json_object_new_string(nonce));
+	json_object_object_add(o, "tee-pubkey", json_object_get(jwk));
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	EVP_Digest(s, strlen(s), out, &n, EVP_sha384(), NULL);
+	json_object_put(o);
+}
+
+static char *private_pem(EVP_PKEY *key)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (bio && PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
+		n = BIO_get_mem_data(bio, &data);
+		out = strndup(data, (size_t)n);
+	}
+	BIO_free(bio);
+	return out;
+}
+
+/* exp of a JWT, or 0 */
+static long jwt_exp(const char *token)
+{
+	const char *p = strchr(token, '.'), *q;
+	struct json_object *claims, *exp;
+	uint8_t *payload;
+	size_t len;
+	long v = 0;
+	char *seg;
+
+	if (!p || !(q = strchr(p + 1, '.')))
+		return 0;
+	seg = strndup(p + 1, (size_t)(q - p - 1));
+	if (seg && !b64_decode(seg, &payload, &len)) {
+		claims = json_tokener_parse((char *)payload);
+		if (claims && json_object_object_get_ex(claims, "exp", &exp))
+			v = (long)json_object_get_int64(exp);
+		json_object_put(claims);
+		free(payload);
+	}
+	free(seg);
+	return v;
+}
+
+static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
+				  CURL *h, struct kbs_error *e)
+{
+	struct json_object *req, *rep = NULL, *v, *jwk = NULL, *ev = NULL;
+	struct json_object *out = NULL;
+	EVP_PKEY *key = NULL;
+	char err[AAEL_ERRLEN], *pem = NULL;
+	char nonce[256];
+	uint8_t rd[48];
+
+	req = json_object_new_object();
+	json_object_object_add(req, "version", json_object_new_string(KBS_PROTOCOL));
+	json_object_object_add(req, "tee", json_object_new_string(tee_name(tee)));
+	json_object_object_add(req, "extra-params", json_object_new_string(""));
+	if (post(h, c->kbs_url, "/kbs/v0/auth", req, &rep, e))
+		goto out;
+	if (!json_object_object_get_ex(rep, "nonce", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) >= (int)sizeof(nonce)) {
+		seterr(e, 502, "KBS auth: no nonce in the reply");
+		goto out;
+	}
+	snprintf(nonce, sizeof(nonce), "%s", json_object_get_string(v));
+
+	key = EVP_EC_gen("P-256");
+	jwk = key ? jwk_of(key) : NULL;
+	if (!jwk) {
+		seterr(e, 500, "cannot make an EC P-256 key");
+		goto out;
+	}
+	report_data(nonce, jwk, rd);
+	ev = evidence_get(tee, rd, sizeof(rd), err);
+	if (!ev) {
+		seterr(e, 500, "evidence: %s", err);
+		goto out;
+	}
+	json_object_put(req);
+	json_object_put(rep);
+	rep = NULL;
+	req = json_object_new_object();
+	if (c->initdata) {
+		struct json_object *id = json_object_new_object();
+
+		json_object_object_add(id, "format", json_object_new_string("toml"));
+		json_object_object_add(id, "body", json_object_new_string(c->initdata));
+		json_object_object_add(req, "init-data", id);
+	}
+	v = json_object_new_object();
+	json_object_object_add(v, "nonce", json_object_new_string(nonce));
+	json_object_object_add(v, "tee-pubkey", json_object_get(jwk));
+	json_object_object_add(req, "runtime-data", v);
+	v = json_object_new_object();
+	json_object_object_add(v, "primary_evidence", ev);
+	ev = NULL;
+	json_object_object_add(v, "additional_evidence", json_object_new_string(""));
+	json_object_object_add(req, "tee-evidence", v);
+	if (post(h, c->kbs_url, "/kbs/v0/attest", req, &rep, e))
+		goto out;
+	if (!json_object_object_get_ex(rep, "token", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		seterr(e, 502, "KBS attest: no token in the reply");
+		goto out;
+	}
+	pem = private_pem(key);
+	out = json_object_new_object();
+	json_object_object_add(out, "token", json_object_get(v));
+	json_object_object_add(out, "tee_keypair", json_object_new_string(pem ? pem : ""));
+out:
+	free(pem);
+	json_object_put(req);
+	json_object_put(rep);
+	json_object_put(jwk);
+	json_object_put(ev);
+	EVP_PKEY_free(key);
+	return out;
+}
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct json_object *cached;
+static long cached_exp;
+
+struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
+			      struct kbs_error *e)
+{
+	struct json_object *out, *t;
+	CURL *h;
+
+	if (!c->kbs_url) {
+		seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml)");
+		return NULL;
+	}
+	pthread_mutex_lock(&cache_lock);
+	/* A token is reused until a minute before it expires. */
+	if (cached && time(NULL) + 60 < cached_exp) {
+		out = json_object_get(cached);
+		pthread_mutex_unlock(&cache_lock);
+		return out;
+	}
+	h = curl_easy_init();
+	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (c->kbs_cert) {
+		struct curl_blob ca = { .data = c->kbs_cert,
+					.len = strlen(c->kbs_cert),
+					.flags = CURL_BLOB_COPY };
+
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
+	}
+	out = attest(c, tee, h, e);
+	curl_easy_cleanup(h);
+	if (out && json_object_object_get_ex(out, "token", &t)) {
+		json_object_put(cached);
+		cached = json_object_get(out);
+		cached_exp = jwt_exp(json_object_get_string(t));
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return out;
+}

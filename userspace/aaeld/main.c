@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aaeld: the Confidential Containers attestation agent's REST API for the
+ * event log, evidence and KBS tokens, on top of aael.ko. See aaeld(8).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "aaeld.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: aaeld [-c|--config aa.toml] [--initdata FILE]\n"
+		"             [--listen ADDR:PORT|unix:PATH] [--tee auto|tpm|tdx|sample]\n"
+		"             [--cmdline FILE] [--attestation-api on|off] [--max-body BYTES]\n\n"
+		"Serves POST/GET /aa/aael, GET /aa/evidence, GET /aa/token and GET /info\n"
+		"on 127.0.0.1:8006 (loopback clients only). The /aa/ routes need\n"
+		"agent.guest_components_rest_api=attestation (or =all) on the kernel\n"
+		"command line, unless --attestation-api says otherwise. See aaeld(8).\n");
+}
+
+/* Warn when aa.toml's init_pcr and the module's register disagree. */
+static void check_register(const struct aaeld_config *c)
+{
+	char err[AAEL_ERRLEN];
+	struct aael_client *cl;
+	struct aael_status st;
+
+	if (aael_client_open(&cl, err)) {
+		fprintf(stderr, "aaeld: warning: %s\n", err);
+		return;
+	}
+	if (!aael_client_status(cl, &st, err)) {
+		bool tdx = !strncmp(st.backend, "tdx", 3);
+		int p = c->init_pcr;
+		unsigned int want = !tdx ? (unsigned int)p :
+			(p == 1 || p == 7) ? 1 : (p >= 2 && p <= 6) ? 2 :
+			(p >= 8 && p <= 15) ? 3 : 4;
+
+		if (want != st.index)
+			fprintf(stderr, "aaeld: warning: aa.toml init_pcr %d means register %u, but aael.ko records into %u (backend %s); the kernel decides\n",
+				p, want, st.index, st.backend);
+		if (!st.hardware)
+			fprintf(stderr, "aaeld: warning: aael.ko's %s register is emulated: NOT hardware-backed\n",
+				st.backend);
+	}
+	aael_client_close(cl);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "initdata", required_argument, NULL, 'i' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tee", required_argument, NULL, 't' },
+		{ "cmdline", required_argument, NULL, 'k' },
+		{ "attestation-api", required_argument, NULL, 'a' },
+		{ "max-body", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	const char *listen = "127.0.0.1:8006", *cmdline = "/proc/cmdline";
+	const char *config = NULL, *initdata = NULL, *tee = "auto", *api = NULL;
+	struct aaeld d = { .max_body = 64 * 1024 };
+	char err[AAEL_ERRLEN];
+	int o;
+
+	config_defaults(&d.config);
+	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': config = optarg; break;
+		case 'i': initdata = optarg; break;
+		case 'l': listen = optarg; break;
+		case 't': tee = optarg; break;
+		case 'k': cmdline = optarg; break;
+		case 'a': api = optarg; break;
+		case 'm': d.max_body = strtoul(optarg, NULL, 10); break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("aaeld %s\n", AAELD_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || d.max_body < 64 || (api && strcmp(api, "on") && strcmp(api, "off"))) {
+		usage(stderr);
+		return 2;
+	}
+	/* Without aa.toml the event log is on: that is what aaeld is for. */
+	d.config.enable_eventlog = !config;
+	if (config && config_load(&d.config, config, err)) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return 2;
+	}
+	if (initdata && initdata_load(&d.config, initdata, err)) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return 2;
+	}
+	if (strcmp(d.config.tee_key_algorithm, "ECDH-ES+A256KW-P256")) {
+		fprintf(stderr, "aaeld: tee_key_algorithm %s is not supported (ECDH-ES+A256KW-P256 is)\n",
+			d.config.tee_key_algorithm);
+		return 2;
+	}
+	if (!strcmp(tee, "auto")) {
+		d.tee = tee_detect();
+	} else if (tee_from_name(tee, &d.tee)) {
+		fprintf(stderr, "aaeld: --tee %s: expected auto, tpm, tdx or sample\n", tee);
+		return 2;
+	}
+	if (api) {
+		d.aa_routes = !strcmp(api, "on");
+	} else {
+		size_t len;
+		char *text = read_text_file(cmdline, &len, err);
+
+		if (!text) {
+			fprintf(stderr, "aaeld: %s\n", err);
+			return 2;
+		}
+		d.aa_routes = cmdline_enables_aa(text);
+		free(text);
+	}
+	check_register(&d.config);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	o = http_serve(&d, listen);
+	curl_global_cleanup();
+	return o ? 1 : 0;
+}
