@@ -66,20 +66,22 @@ $(BUILD)/aaelctl: $(CTL_OBJS) $(BUILD)/libaael.a
 $(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(BUILD)/libaael.a
 	$(CC) $(CFLAGS_COMMON) -o $@ $< $(BUILD)/libaael.a $(LIBS)
 
-$(BUILD)/unit-tests: tests/unit/test_record.c tests/unit/test_eventlog.c \
-		     tests/unit/main.c tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS)
-	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -o $@ tests/unit/main.c \
-		tests/unit/test_record.c tests/unit/test_eventlog.c \
-		$(LIB_SRCS) $(LIBS) $(shell pkg-config --libs cmocka)
+# aaeld's parsers (TOML, aa.toml, Init-Data) without its I/O.
+D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c
+UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-FUZZ_TARGETS := eventlog record event_text
+$(BUILD)/unit-tests: $(UNIT_SRCS) tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -o $@ $(UNIT_SRCS) $(LIB_SRCS) $(D_PARSE) \
+		$(LIBS) -lz $(shell pkg-config --libs cmocka)
+
+FUZZ_TARGETS := eventlog record event_text toml
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
 	@mkdir -p $(dir $@)
 	clang $(filter-out -O2,$(CFLAGS_COMMON)) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o $@ $< $(LIB_SRCS) $(LIBS)
+		-o $@ $< $(LIB_SRCS) $(D_PARSE) $(LIBS) -lz
 
 # Sanitized aaelctl for the host tests.
 $(BUILD)/asan/aaelctl: $(CTL_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaelctl/aaelctl.h
@@ -104,6 +106,10 @@ install: all
 	install -D -m 0644 kmod/aael.ko $(MODDIR)/aael.ko
 	[ -n "$(DESTDIR)" ] || depmod $(KVER)
 	install -D -m 0755 $(BUILD)/aaelctl $(DESTDIR)$(PREFIX)/bin/aaelctl
+	install -D -m 0755 $(BUILD)/aaeld $(DESTDIR)$(PREFIX)/bin/aaeld
+	install -D -m 0644 userspace/aaeld/aaeld.8 $(DESTDIR)$(PREFIX)/share/man/man8/aaeld.8
+	sed 's|/usr/local|$(PREFIX)|' packaging/aaeld.service > $(BUILD)/aaeld.service
+	install -D -m 0644 $(BUILD)/aaeld.service $(DESTDIR)/lib/systemd/system/aaeld.service
 	install -D -m 0644 $(BUILD)/libaael.a $(DESTDIR)$(PREFIX)/lib/libaael.a
 	install -D -m 0755 $(BUILD)/libaael.so $(DESTDIR)$(PREFIX)/lib/libaael.so.0
 	ln -sf libaael.so.0 $(DESTDIR)$(PREFIX)/lib/libaael.so

@@ -59,5 +59,6 @@ int main(void)
 
 	failed += run_record_tests();
 	failed += run_eventlog_tests();
+	failed += run_toml_tests();
 	return failed ? 1 : 0;
 }

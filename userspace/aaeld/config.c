@@ -166,6 +166,8 @@ int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 	}
 	char *copy = strndup(text, len);
 
+	/* strndup stops at a NUL: what follows one is not base64 anyway */
+	len = copy ? strlen(copy) : 0;
 	while (copy && len && (copy[len - 1] == '\n' || copy[len - 1] == ' '))
 		copy[--len] = 0;
 	if (!copy || b64_decode(copy, &gz, &gz_len)) {

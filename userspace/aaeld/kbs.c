@@ -19,7 +19,7 @@
 #include "aaeld.h"
 
 #define KBS_PROTOCOL	"0.4.0"
-#define KBS_MAX_REPLY	(1 << 20)
+#define KBS_MAX_REPLY	(64 << 20)	/* tokens list every record */
 
 struct buf {
 	char *p;
