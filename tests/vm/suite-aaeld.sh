@@ -226,6 +226,7 @@ stop_aaeld
 # kill -9 in the middle of a stream of POSTs from several clients.
 start_aaeld -c /tmp/aa.toml --cmdline /tmp/cmdline --tee tpm
 c0=$(count)
+CLIENTS=
 for w in 1 2 3 4; do
 	(
 		for i in $(seq 1 60); do
@@ -234,13 +235,14 @@ for w in 1 2 3 4; do
 			echo "$code w$w $i"
 		done > /tmp/client-$w.out
 	) &
+	CLIENTS="$CLIENTS $!"
 done
 sleep 2
 kill -9 $AAELD
 wait $AAELD 2>/dev/null
 sleep 0.5
 start_aaeld -c /tmp/aa.toml --cmdline /tmp/cmdline --tee tpm
-wait
+for p in $CLIENTS; do wait "$p"; done
 tail -n +$((c0 + 1)) $A/ascii_runtime_measurements | sed -n 's/.* restart \(w[0-9]\) \([0-9]*\)$/\1 \2/p' | sort > /tmp/logged
 cat /tmp/client-*.out | awk '$1 == 200 { print $2, $3 }' | sort > /tmp/acked
 expect "restart: some requests failed while aaeld was down (the test did kill it)" \
@@ -252,4 +254,5 @@ expect "restart: the restarted aaeld serves the same log" \
 	"$(curl -s "$URL/aa/aael?from=0&limit=10000" | jq '.records | length')" "$(count)"
 stop_aaeld
 kill $KBS
+wait $KBS 2>/dev/null
 finish
