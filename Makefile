@@ -27,7 +27,7 @@ D_LIBS    := $(shell pkg-config --libs libmicrohttpd libcurl tss2-esys tss2-mu \
 		tss2-tctildr zlib 2>/dev/null) -lpthread
 
 .PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
-	install dkms-install dkms-sources vm-matrix
+	install dkms-install dkms-sources vm-matrix bench
 
 all: module userspace
 
@@ -64,7 +64,8 @@ $(BUILD)/aaelctl: $(CTL_OBJS) $(BUILD)/libaael.a
 # Tools that run inside the guest are not sanitized (the guest has no ASan
 # runtime setup) but carry the same warnings.
 $(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(BUILD)/libaael.a
-	$(CC) $(CFLAGS_COMMON) -o $@ $< $(BUILD)/libaael.a $(LIBS)
+	$(CC) $(CFLAGS_COMMON) -o $@ $< $(BUILD)/libaael.a $(LIBS) \
+		$(shell pkg-config --libs tss2-esys tss2-tctildr 2>/dev/null) -lm
 
 # aaeld's parsers (TOML, aa.toml, Init-Data) without its I/O.
 D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c
@@ -167,6 +168,10 @@ demo: deps
 	$(MAKE) all
 	tests/vm/run-vm --tpm all --script tests/vm/demo.sh --out $(BUILD)/demo; \
 	rc=$$?; sed -n '/=== aael guest/,$$p' $(BUILD)/demo/console.log; exit $$rc
+
+# Benchmarks in the guest; results in docs/performance.json (see docs/PERFORMANCE.md).
+bench: all
+	tests/bench/run
 
 checkpatch:
 	scripts/checkpatch

@@ -16,6 +16,11 @@
  *	register index, digests) and prints the replay: "<alg>:<hex>" per bank.
  *   record SEQ
  *	Prints record SEQ of the binary log as hex.
+ *   bench sfs|nl|tpm-raw WRITERS SECONDS
+ *	A load generator: WRITERS processes record (through the event file,
+ *	or through netlink) or, for tpm-raw, extend PCR 16 of /dev/tpmrm0
+ *	with one digest per allocated bank (the hardware limit), for SECONDS.
+ *	Prints one JSON line: ops, rate and latency percentiles.
  *   nlraw CASE
  *	Sends a hand-built (malformed) AAEL_CMD_RECORD and prints the errno
  *	name and the kernel's extended-ack message, or "ok".
@@ -29,6 +34,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <math.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_tctildr.h>
 #include <netlink/netlink.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
@@ -308,6 +318,130 @@ static int cmd_record(int argc, char **argv)
 	return 0;
 }
 
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define BENCH_MAX 2000000
+
+/* One writer: latencies (us) into lat, returns how many. */
+static long bench_writer(const char *mode, int w, double end, double *lat)
+{
+	struct aael_client *c = NULL;
+	ESYS_CONTEXT *esys = NULL;
+	TPML_DIGEST_VALUES dv = { 0 };
+	char text[64], err[AAEL_ERRLEN];
+	int fd = -1;
+	long n = 0;
+
+	if (!strcmp(mode, "sfs")) {
+		fd = open(DIR "event", O_WRONLY);
+		if (fd < 0)
+			return -1;
+	} else if (!strcmp(mode, "nl")) {
+		if (aael_client_open(&c, err))
+			return -1;
+	} else {
+		TSS2_TCTI_CONTEXT *tcti;
+		TPML_PCR_SELECTION *caps = NULL;
+		TPMS_CAPABILITY_DATA *cap = NULL;
+
+		if (Tss2_TctiLdr_Initialize("device:/dev/tpmrm0", &tcti) ||
+		    Esys_Initialize(&esys, tcti, NULL) ||
+		    Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				       TPM2_CAP_PCRS, 0, 1, NULL, &cap))
+			return -1;
+		caps = &cap->data.assignedPCR;
+		for (unsigned int i = 0; i < caps->count; i++)
+			if (caps->pcrSelections[i].pcrSelect[0] ||
+			    caps->pcrSelections[i].pcrSelect[1])
+				dv.digests[dv.count++].hashAlg = caps->pcrSelections[i].hash;
+		Esys_Free(cap);
+	}
+	while (n < BENCH_MAX) {
+		double t0 = now_us();
+		int len = snprintf(text, sizeof(text), "bench w%d %ld", w, n);
+		int rc;
+
+		if (t0 >= end)
+			break;
+		if (fd >= 0)
+			rc = write(fd, text, (size_t)len) == len ? 0 : -1;
+		else if (c)
+			rc = aael_client_record(c, "bench", "nl", text, NULL, err);
+		else
+			rc = Esys_PCR_Extend(esys, ESYS_TR_PCR16, ESYS_TR_PASSWORD,
+					     ESYS_TR_NONE, ESYS_TR_NONE, &dv) ? -1 : 0;
+		if (rc)
+			return -1;
+		lat[n++] = now_us() - t0;
+	}
+	if (fd >= 0)
+		close(fd);
+	aael_client_close(c);
+	if (esys)
+		Esys_Finalize(&esys);
+	return n;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	int writers, secs;
+	double *lat, end, start;
+	long *counts, total = 0;
+
+	if (argc != 3)
+		return usage();
+	writers = atoi(argv[1]);
+	secs = atoi(argv[2]);
+	if (writers < 1 || writers > 64 || secs < 1)
+		return usage();
+	/* Shared with the writer processes. */
+	lat = mmap(NULL, sizeof(double) * BENCH_MAX * (size_t)writers,
+		   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	counts = mmap(NULL, sizeof(long) * (size_t)writers, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (lat == MAP_FAILED || counts == MAP_FAILED)
+		return 2;
+	start = now_us();
+	end = start + secs * 1e6;
+	for (int w = 0; w < writers; w++)
+		if (fork() == 0)
+			_exit((counts[w] = bench_writer(argv[0], w, end,
+							lat + (size_t)w * BENCH_MAX)) < 0);
+	for (int w = 0; w < writers; w++) {
+		int st;
+
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			printf("{\"error\": \"a writer failed\"}\n");
+			return 1;
+		}
+	}
+	double elapsed = (now_us() - start) / 1e6;
+
+	for (int w = 0; w < writers; w++) {
+		memmove(lat + total, lat + (size_t)w * BENCH_MAX, sizeof(double) * (size_t)counts[w]);
+		total += counts[w];
+	}
+	qsort(lat, (size_t)total, sizeof(double), cmp_double);
+	printf("{\"mode\": \"%s\", \"writers\": %d, \"ops\": %ld, \"seconds\": %.2f, "
+	       "\"rate\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f}\n",
+	       argv[0], writers, total, elapsed, total / elapsed,
+	       total ? lat[total / 2] : 0, total ? lat[(long)(total * 0.99)] : 0);
+	return 0;
+}
+
 struct nl_result {
 	int error;
 	bool done;
@@ -414,6 +548,8 @@ int main(int argc, char **argv)
 		return cmd_verify(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "record"))
 		return cmd_record(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "bench"))
+		return cmd_bench(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "nlraw"))
 		return cmd_nlraw(argc - 2, argv + 2);
 	return usage();

@@ -79,20 +79,30 @@ state() {
 	     "reg=$(tr '\n' ' ' < $A/register_value)"
 }
 
-# reject DESC ERRNO WRITE-ARGS...: the write fails with ERRNO, nothing changes
-reject() {
-	desc=$1 want=$2
-	shift 2
+# refused DESC MATCH WANT CMD...: CMD's output satisfies MATCH (same: is
+# WANT; has: contains the pattern WANT) and nothing changes.
+same() { [ "$1" = "$2" ]; }
+has() { echo "$1" | grep -q "$2"; }
+refused() {
+	desc=$1 match=$2 want=$3
+	shift 3
 	before=$(state)
 	got=$("$@" 2>&1)
 	after=$(state)
-	if [ "$got" != "$want" ]; then
+	if ! $match "$got" "$want"; then
 		not_ok "$desc" "got '$got', want $want"
 	elif [ "$before" != "$after" ]; then
 		not_ok "$desc" "state changed:" "$before" "$after"
 	else
 		ok "$desc"
 	fi
+}
+
+# reject DESC ERRNO CMD...: the write fails with ERRNO, nothing changes
+reject() {
+	desc=$1 want=$2
+	shift 2
+	refused "$desc" same "$want" "$@"
 }
 
 # The replay of the binary log (by libaael) equals the register in every

@@ -79,16 +79,7 @@ check "follow without --from starts at the end (JSON lines)" sh -c \
 rejnl() {
 	desc=$1 want=$2
 	shift 2
-	before=$(state)
-	out=$("$@" 2>&1)
-	after=$(state)
-	if ! echo "$out" | grep -q "$want"; then
-		not_ok "$desc" "got: $out" "want: $want"
-	elif [ "$before" != "$after" ]; then
-		not_ok "$desc" "state changed" "$before" "$after"
-	else
-		ok "$desc"
-	fi
+	refused "$desc" has "$want" "$@"
 }
 rejnl "unprivileged RECORD: EPERM" "Operation not permitted" $NOBODY $CTL record a b c
 rejnl "user-namespace root RECORD: EPERM" "Operation not permitted" unshare --user --map-root-user $CTL record a b c

@@ -156,9 +156,12 @@ static int transact(struct aael_client *c, struct nl_msg *msg,
 	return r->error ? r->error : r->stopped;
 }
 
-static struct nl_msg *request(struct aael_client *c, uint8_t cmd, int flags)
+/* payload: bytes of attributes the request will carry */
+static struct nl_msg *request(struct aael_client *c, uint8_t cmd, int flags,
+			      size_t payload)
 {
-	struct nl_msg *msg = nlmsg_alloc_size(65536 + 4096);
+	struct nl_msg *msg = nlmsg_alloc_size(NLMSG_HDRLEN + GENL_HDRLEN +
+					      payload + 64);
 
 	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0,
 				flags, cmd, AAEL_GENL_VERSION)) {
@@ -266,7 +269,9 @@ int aael_client_record(struct aael_client *c, const char *domain,
 	struct aael_recorded ignored;
 	struct reply r = { .err = err, .valid = recorded_reply,
 			   .arg = out ? out : &ignored };
-	struct nl_msg *msg = request(c, AAEL_CMD_RECORD, NLM_F_ACK);
+	struct nl_msg *msg = request(c, AAEL_CMD_RECORD, NLM_F_ACK,
+				     3 * NLA_HDRLEN + strlen(domain) +
+				     strlen(operation) + strlen(content) + 12);
 
 	if (!msg)
 		return fail(err, -ENOMEM, "out of memory");
@@ -310,7 +315,7 @@ int aael_client_status(struct aael_client *c, struct aael_status *out,
 		       char *err)
 {
 	struct reply r = { .err = err, .valid = status_reply, .arg = out };
-	struct nl_msg *msg = request(c, AAEL_CMD_GET_STATUS, NLM_F_ACK);
+	struct nl_msg *msg = request(c, AAEL_CMD_GET_STATUS, NLM_F_ACK, 0);
 
 	if (!msg)
 		return fail(err, -ENOMEM, "out of memory");
@@ -342,7 +347,8 @@ static int dump_reply(struct nlattr **tb, void *arg)
 static int dump_from(struct aael_client *c, struct dump_state *d, char *err)
 {
 	struct reply r = { .err = err, .valid = dump_reply, .arg = d };
-	struct nl_msg *msg = request(c, AAEL_CMD_GET_RECORDS, NLM_F_DUMP);
+	struct nl_msg *msg = request(c, AAEL_CMD_GET_RECORDS, NLM_F_DUMP,
+				     NLA_HDRLEN + 8);
 
 	if (!msg)
 		return fail(err, -ENOMEM, "out of memory");
