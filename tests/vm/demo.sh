@@ -25,7 +25,7 @@ printf '[eventlog_config]\ninit_pcr = 23\nenable_eventlog = true\n[token_configs
 wait_http http://127.0.0.1:8080/stats
 wait_http http://127.0.0.1:8006/info
 run "curl -s -X POST http://127.0.0.1:8006/aa/aael -H 'Content-Type: application/json' -d '{\"domain\":\"test\",\"operation\":\"test\",\"content\":\"test\"}'"
-run "curl -s http://127.0.0.1:8006/aa/token?token_type=kbs | jq -r '.token|split(\".\")|.[1]|@base64d|fromjson' | jq '.submods.cpu0[\"ear.veraison.annotated-evidence\"] | {pcrs, aael: [.uefi_event_logs[] | {index, digest_matches_event, details}]}'"
+run "curl -s http://127.0.0.1:8006/aa/token?token_type=kbs | jq -r '.token|split(\".\")|.[1]|@base64d|fromjson' | jq -M '.submods.cpu0[\"ear.veraison.annotated-evidence\"] | {pcrs, aael: [.uefi_event_logs[] | {index, digest_matches_event, details}]}'"
 run "cat /sys/class/tpm/tpm0/pcr-sha256/23"
 run "/mnt/build/aaelctl verify"
 run rmmod aael
