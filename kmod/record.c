@@ -300,3 +300,18 @@ u16 aael_alg_by_name(const char *name)
 			return ids[i];
 	return 0;
 }
+
+/*
+ * The attestation agent's PCR -> CC-MR table (WIRE-FORMATS section 3): the
+ * index TDX records carry; the RTMR is this minus one.
+ */
+u32 aael_tdx_ccmr(u32 pcr)
+{
+	if (pcr == 1 || pcr == 7)
+		return 1;
+	if (pcr >= 2 && pcr <= 6)
+		return 2;
+	if (pcr >= 8 && pcr <= 15)
+		return 3;
+	return 4;
+}

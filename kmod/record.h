@@ -66,5 +66,6 @@ void aael_spec_id_encode(u8 *out, const struct aael_alg *algs,
 const char *aael_alg_name(u16 alg_id);
 u16 aael_alg_digest_size(u16 alg_id);
 u16 aael_alg_by_name(const char *name);
+u32 aael_tdx_ccmr(u32 pcr);
 
 #endif /* _AAEL_RECORD_H */

@@ -34,18 +34,6 @@ struct aael_tdx {
 	u8 emulated_rtmr[AAEL_TDX_RTMRS][AAEL_TDX_DIGEST];
 };
 
-/* The attestation agent's PCR -> CC-MR table (WIRE-FORMATS section 3). */
-static u32 aael_tdx_ccmr(u32 pcr)
-{
-	if (pcr == 1 || pcr == 7)
-		return 1;
-	if (pcr >= 2 && pcr <= 6)
-		return 2;
-	if (pcr >= 8 && pcr <= 15)
-		return 3;
-	return 4;
-}
-
 bool aael_tdx_guest(void)
 {
 #if IS_ENABLED(CONFIG_INTEL_TDX_GUEST)

@@ -212,6 +212,17 @@ static void test_spec_id_matches_firmware(void **state)
 	free(ccel);
 }
 
+/* WIRE-FORMATS section 3: PCR 1,7 -> 1; 2..6 -> 2; 8..15 -> 3; else 4. */
+static void test_tdx_ccmr(void **state)
+{
+	static const u32 want[24] = { 4, 1, 2, 2, 2, 2, 2, 1, 3, 3, 3, 3,
+				      3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4 };
+
+	(void)state;
+	for (u32 pcr = 0; pcr < 24; pcr++)
+		assert_int_equal(aael_tdx_ccmr(pcr), want[pcr]);
+}
+
 int run_record_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +233,7 @@ int run_record_tests(void)
 		cmocka_unit_test(test_event_parse_errors),
 		cmocka_unit_test(test_event_parse_fields),
 		cmocka_unit_test(test_spec_id_matches_firmware),
+		cmocka_unit_test(test_tdx_ccmr),
 	};
 
 	return cmocka_run_group_tests_name("record", tests, NULL, NULL);

@@ -36,13 +36,11 @@ static void check_register(const struct aaeld_config *c)
 	}
 	if (!aael_client_status(cl, &st, err)) {
 		bool tdx = !strncmp(st.backend, "tdx", 3);
-		int p = c->init_pcr;
-		unsigned int want = !tdx ? (unsigned int)p :
-			(p == 1 || p == 7) ? 1 : (p >= 2 && p <= 6) ? 2 :
-			(p >= 8 && p <= 15) ? 3 : 4;
+		uint32_t p = (uint32_t)c->init_pcr;
+		uint32_t want = tdx ? aael_tdx_ccmr(p) : p;
 
 		if (want != st.index)
-			fprintf(stderr, "aaeld: warning: aa.toml init_pcr %d means register %u, but aael.ko records into %u (backend %s); the kernel decides\n",
+			fprintf(stderr, "aaeld: warning: aa.toml init_pcr %u means register %u, but aael.ko records into %u (backend %s); the kernel decides\n",
 				p, want, st.index, st.backend);
 		if (!st.hardware)
 			fprintf(stderr, "aaeld: warning: aael.ko's %s register is emulated: NOT hardware-backed\n",

@@ -151,5 +151,7 @@ int aael_client_cc_eventlog(struct aael_client *client, const uint8_t *ccel,
 const char *aael_alg_name(uint16_t alg);
 uint16_t aael_alg_digest_size(uint16_t alg);
 uint16_t aael_alg_by_name(const char *name);
+/* The attestation agent's PCR -> CC-MR mapping (TDX record index). */
+uint32_t aael_tdx_ccmr(uint32_t pcr);
 
 #endif /* AAEL_H */
