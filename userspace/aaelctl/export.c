@@ -71,8 +71,7 @@ static int export_cel_json(FILE *out, const struct log_source *src)
 			struct json_object *d = json_object_new_object();
 			char hex[2 * AAEL_MAX_DIGEST + 1];
 
-			for (unsigned int b = 0; b < ev->digests[k].size; b++)
-				sprintf(hex + 2 * b, "%02x", ev->digests[k].bytes[b]);
+			aael_hex(hex, ev->digests[k].bytes, ev->digests[k].size);
 			json_object_object_add(d, "hashAlg",
 					       json_object_new_string(aael_alg_name(ev->digests[k].alg)));
 			json_object_object_add(d, "digest", json_object_new_string(hex));

@@ -10,12 +10,12 @@ void print_text_record(FILE *out, uint64_t seq,
 	const char *text;
 	uint32_t n;
 
+	char hex[2 * AAEL_MAX_DIGEST + 1];
+
 	fprintf(out, "%llu %u", (unsigned long long)seq, ev->pcr);
-	for (unsigned int i = 0; i < ev->nr_digests; i++) {
-		fprintf(out, " %s:", aael_alg_name(ev->digests[i].alg));
-		for (unsigned int k = 0; k < ev->digests[i].size; k++)
-			fprintf(out, "%02x", ev->digests[i].bytes[k]);
-	}
+	for (unsigned int i = 0; i < ev->nr_digests; i++)
+		fprintf(out, " %s:%s", aael_alg_name(ev->digests[i].alg),
+			aael_hex(hex, ev->digests[i].bytes, ev->digests[i].size));
 	if (aael_event_is_aael(ev, &text, &n)) {
 		fputc(' ', out);
 		for (uint32_t k = 0; k < n; k++) {

@@ -6,7 +6,7 @@ int cmd_record(int argc, char **argv)
 {
 	struct aael_client *c;
 	struct aael_recorded r;
-	char err[AAEL_ERRLEN];
+	char err[AAEL_ERRLEN], hex[2 * AAEL_MAX_DIGEST + 1];
 	int rc;
 
 	if (argc != 4) {
@@ -22,11 +22,9 @@ int cmd_record(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	printf("seq %llu index %u", (unsigned long long)r.seq, r.index);
-	for (unsigned int i = 0; i < r.nr_digests; i++) {
-		printf(" %s:", aael_alg_name(r.digests[i].alg));
-		for (unsigned int k = 0; k < r.digests[i].size; k++)
-			printf("%02x", r.digests[i].bytes[k]);
-	}
+	for (unsigned int i = 0; i < r.nr_digests; i++)
+		printf(" %s:%s", aael_alg_name(r.digests[i].alg),
+		       aael_hex(hex, r.digests[i].bytes, r.digests[i].size));
 	printf("\n");
 	return 0;
 }

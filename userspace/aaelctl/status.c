@@ -4,12 +4,6 @@
 #include <json-c/json.h>
 #include "aaelctl.h"
 
-static void hex(char *out, const struct aael_digest *d)
-{
-	for (unsigned int k = 0; k < d->size; k++)
-		sprintf(out + 2 * k, "%02x", d->bytes[k]);
-}
-
 int cmd_status(int argc, char **argv)
 {
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
@@ -44,7 +38,7 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(o, "max_event_size", json_object_new_int64(st.max_event));
 		json_object_object_add(o, "max_log_size", json_object_new_int64((int64_t)st.max_log));
 		for (unsigned int i = 0; i < st.nr_banks; i++) {
-			hex(h, &st.value[i]);
+			aael_hex(h, st.value[i].bytes, st.value[i].size);
 			json_object_object_add(reg, aael_alg_name(st.value[i].alg),
 					       json_object_new_string(h));
 		}
@@ -61,7 +55,7 @@ int cmd_status(int argc, char **argv)
 	       (unsigned long long)st.log_size, (unsigned long long)st.max_log,
 	       (unsigned long long)st.failures, st.max_event);
 	for (unsigned int i = 0; i < st.nr_banks; i++) {
-		hex(h, &st.value[i]);
+		aael_hex(h, st.value[i].bytes, st.value[i].size);
 		printf("register %s: %s\n", aael_alg_name(st.value[i].alg), h);
 	}
 	return 0;

@@ -49,8 +49,9 @@ static int parse_expect(const char *s, struct expect *e)
 
 static void print_hex(FILE *out, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%02x", p[i]);
+	char hex[2 * AAEL_MAX_DIGEST + 1];
+
+	fputs(aael_hex(hex, p, n), out);
 }
 
 static bool seen(const struct aael_eventlog *log, size_t upto, uint32_t pcr,

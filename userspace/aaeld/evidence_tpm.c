@@ -197,9 +197,7 @@ static struct json_object *quote(const uint8_t *rd, size_t len,
 	free(b64);
 	arr = json_object_new_array();
 	for (int i = 0; i < PCRS; i++) {
-		for (int k = 0; k < 32; k++)
-			sprintf(hex + 2 * k, "%02x", pcrs[i][k]);
-		json_object_array_add(arr, json_object_new_string(hex));
+		json_object_array_add(arr, json_object_new_string(aael_hex(hex, pcrs[i], 32)));
 	}
 	json_object_object_add(q, "pcrs", arr);
 	Esys_Free(attest);

@@ -168,8 +168,7 @@ static enum MHD_Result post_aael(struct aaeld *d, struct MHD_Connection *conn,
 		struct json_object *g = json_object_new_object();
 		char hex[2 * AAEL_MAX_DIGEST + 1];
 
-		for (unsigned int k = 0; k < rec.digests[i].size; k++)
-			sprintf(hex + 2 * k, "%02x", rec.digests[i].bytes[k]);
+		aael_hex(hex, rec.digests[i].bytes, rec.digests[i].size);
 		json_object_object_add(g, "alg",
 				       json_object_new_string(aael_alg_display_name(rec.digests[i].alg)));
 		json_object_object_add(g, "digest", json_object_new_string(hex));

@@ -147,6 +147,9 @@ int aael_client_cc_eventlog(struct aael_client *client, const uint8_t *ccel,
 			    size_t ccel_len, struct aael_status *st,
 			    uint8_t **out, size_t *out_len, char *err);
 
+/* Lower-case hex of n bytes into out (2n + 1 bytes); returns out. */
+char *aael_hex(char *out, const uint8_t *p, size_t n);
+
 /* Bank algorithms: "sha1", "sha256", "sha384", "sha512", "sm3_256". */
 const char *aael_alg_name(uint16_t alg);
 uint16_t aael_alg_digest_size(uint16_t alg);

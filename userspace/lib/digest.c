@@ -90,3 +90,15 @@ bool aael_event_digests_match(const struct aael_log_event *ev)
 	}
 	return true;
 }
+
+char *aael_hex(char *out, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * n] = 0;
+	return out;
+}

@@ -96,10 +96,8 @@ static struct json_object *hex(const uint8_t *p, size_t n)
 {
 	char out[2 * AAEL_MAX_DIGEST + 1];
 
-	for (size_t i = 0; i < n && i < AAEL_MAX_DIGEST; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
-	out[2 * (n < AAEL_MAX_DIGEST ? n : AAEL_MAX_DIGEST)] = 0;
-	return json_object_new_string(out);
+	return json_object_new_string(aael_hex(out, p,
+					       n < AAEL_MAX_DIGEST ? n : AAEL_MAX_DIGEST));
 }
 
 /* content as a JSON value when the whole of it parses as one, else a string */
