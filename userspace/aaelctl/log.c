@@ -97,9 +97,10 @@ static int follow_one(uint64_t seq, const uint8_t *rec, size_t len, void *arg)
 {
 	struct follow *f = arg;
 	struct aael_log_event ev;
+	struct aael_log_digest ds[AAEL_MAX_BANKS];
 	char err[AAEL_ERRLEN];
 
-	if (aael_event_decode(rec, len, &ev, err)) {
+	if (aael_event_decode(rec, len, &ev, ds, err)) {
 		fprintf(stderr, "aaelctl: record %llu: %s\n",
 			(unsigned long long)seq, err);
 		return EXIT_ERROR;

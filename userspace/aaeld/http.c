@@ -188,12 +188,13 @@ static int add_record(uint64_t seq, const uint8_t *rec, size_t len, void *arg)
 {
 	struct collect *c = arg;
 	struct aael_log_event ev;
+	struct aael_log_digest ds[AAEL_MAX_BANKS];
 	struct json_object *o;
 	char err[AAEL_ERRLEN];
 
 	if (!c->left)
 		return 1;
-	if (aael_event_decode(rec, len, &ev, err))
+	if (aael_event_decode(rec, len, &ev, ds, err))
 		return -EPROTO;
 	o = aael_event_to_json(&ev);
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));

@@ -24,12 +24,24 @@ struct aael_digest {
 	uint8_t bytes[AAEL_MAX_DIGEST];
 };
 
+/* A digest of a parsed record: bytes point into the parsed buffer. */
+struct aael_log_digest {
+	uint16_t alg;
+	uint16_t size;
+	const uint8_t *bytes;
+};
+
+/*
+ * A parsed record holds pointers into the buffer, not copies: a log of a
+ * million records costs ~50 bytes plus 16 per digest per record on top of
+ * the buffer itself.
+ */
 struct aael_log_event {
 	size_t offset;			/* of the record in the log */
 	uint32_t pcr;
 	uint32_t type;
 	unsigned int nr_digests;
-	struct aael_digest digests[AAEL_MAX_BANKS];
+	const struct aael_log_digest *digests;
 	const uint8_t *data;		/* points into the parsed buffer */
 	uint32_t data_len;
 };
@@ -41,6 +53,7 @@ struct aael_eventlog {
 	uint16_t alg_sizes[AAEL_MAX_BANKS];
 	struct aael_log_event *events;	/* the header event excluded */
 	size_t nr_events;
+	struct aael_log_digest *digests; /* what events[].digests point to */
 	size_t end;			/* bytes parsed, end marker excluded */
 };
 
@@ -73,9 +86,13 @@ bool aael_event_is_aael(const struct aael_log_event *ev, const char **text,
 /* Whether every digest of the event equals the hash of its event data. */
 bool aael_event_digests_match(const struct aael_log_event *ev);
 
-/* Decode one TCG_PCR_EVENT2 (digest sizes by algorithm) of exactly len bytes. */
+/*
+ * Decode one TCG_PCR_EVENT2 (digest sizes by algorithm) of exactly len
+ * bytes; ev->digests then points to digests (caller's storage).
+ */
 int aael_event_decode(const uint8_t *buf, size_t len,
-		      struct aael_log_event *ev, char *err);
+		      struct aael_log_event *ev,
+		      struct aael_log_digest digests[AAEL_MAX_BANKS], char *err);
 
 /*
  * The kernel's generic netlink interface (uapi/linux/aael.h). Functions

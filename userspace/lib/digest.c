@@ -44,7 +44,7 @@ int aael_extend(uint16_t alg, uint8_t *value, const uint8_t *digest)
 	return aael_hash(alg, buf, 2 * size, value) == size ? 0 : -1;
 }
 
-static const struct aael_digest *digest_of(const struct aael_log_event *ev,
+static const struct aael_log_digest *digest_of(const struct aael_log_event *ev,
 					   uint16_t alg)
 {
 	for (unsigned int i = 0; i < ev->nr_digests; i++)
@@ -63,7 +63,7 @@ long aael_replay(const struct aael_eventlog *log, uint32_t pcr, uint16_t alg,
 	memset(value, 0, AAEL_MAX_DIGEST);
 	for (size_t i = 0; i < log->nr_events; i++) {
 		const struct aael_log_event *ev = &log->events[i];
-		const struct aael_digest *d;
+		const struct aael_log_digest *d;
 
 		if (ev->pcr != pcr || ev->type == AAEL_EV_NO_ACTION)
 			continue;
@@ -82,7 +82,7 @@ bool aael_event_digests_match(const struct aael_log_event *ev)
 	if (!ev->nr_digests)
 		return false;
 	for (unsigned int i = 0; i < ev->nr_digests; i++) {
-		const struct aael_digest *d = &ev->digests[i];
+		const struct aael_log_digest *d = &ev->digests[i];
 
 		if (aael_hash(d->alg, ev->data, ev->data_len, out) != d->size ||
 		    memcmp(out, d->bytes, d->size) != 0)

@@ -119,8 +119,10 @@ static uint16_t digest_size(const struct aael_eventlog *log, uint16_t alg)
 	return 0;
 }
 
+/* ds: room for AAEL_MAX_BANKS digests */
 static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
-			struct aael_log_event *ev, char *err)
+			struct aael_log_event *ev, struct aael_log_digest *ds,
+			char *err)
 {
 	size_t start = c->pos;
 	uint32_t count;
@@ -136,8 +138,9 @@ static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
 		return fail(err, "record at offset %zu has %u digests",
 			    start, count);
 	ev->nr_digests = count;
+	ev->digests = ds;
 	for (uint32_t i = 0; i < count; i++) {
-		struct aael_digest *d = &ev->digests[i];
+		struct aael_log_digest *d = &ds[i];
 
 		if (left(c) < 2)
 			return fail(err, "record at offset %zu truncated",
@@ -152,7 +155,7 @@ static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
 		if (left(c) < d->size)
 			return fail(err, "record at offset %zu truncated",
 				    start);
-		memcpy(d->bytes, c->buf + c->pos, d->size);
+		d->bytes = c->buf + c->pos;
 		c->pos += d->size;
 	}
 	if (left(c) < 4)
@@ -168,41 +171,50 @@ static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
 	return 0;
 }
 
+/*
+ * Two passes over the buffer: the first validates and counts, so that the
+ * second fills arrays of exactly the right size (no realloc that would move
+ * the digests the events point to).
+ */
 int aael_eventlog_parse(const uint8_t *buf, size_t len,
 			struct aael_eventlog *log, char *err)
 {
+	struct aael_log_digest scratch[AAEL_MAX_BANKS];
 	struct cursor c = { .buf = buf, .len = len };
-	size_t cap = 0;
+	size_t body, nr_digests = 0, k = 0;
+	struct aael_log_event ev;
 
 	memset(log, 0, sizeof(*log));
 	if (parse_header(&c, log, err))
 		return -1;
+	body = c.pos;
 	while (left(&c) && !at_end_marker(&c)) {
-		if (log->nr_events == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			void *p = realloc(log->events,
-					  ncap * sizeof(*log->events));
-
-			if (!p) {
-				aael_eventlog_free(log);
-				return fail(err, "out of memory");
-			}
-			log->events = p;
-			cap = ncap;
-		}
-		if (parse_event2(&c, log, &log->events[log->nr_events], err)) {
-			aael_eventlog_free(log);
+		if (parse_event2(&c, log, &ev, scratch, err))
 			return -1;
-		}
 		log->nr_events++;
+		nr_digests += ev.nr_digests;
 	}
 	log->end = c.pos;
+	log->events = calloc(log->nr_events ? log->nr_events : 1,
+			     sizeof(*log->events));
+	log->digests = calloc(nr_digests ? nr_digests : 1,
+			      sizeof(*log->digests));
+	if (!log->events || !log->digests) {
+		aael_eventlog_free(log);
+		return fail(err, "out of memory for %zu records", log->nr_events);
+	}
+	c.pos = body;
+	for (size_t i = 0; i < log->nr_events; i++) {
+		parse_event2(&c, log, &log->events[i], &log->digests[k], err);
+		k += log->events[i].nr_digests;
+	}
 	return 0;
 }
 
 void aael_eventlog_free(struct aael_eventlog *log)
 {
 	free(log->events);
+	free(log->digests);
 	memset(log, 0, sizeof(*log));
 }
 
@@ -223,12 +235,13 @@ bool aael_event_is_aael(const struct aael_log_event *ev, const char **text,
 }
 
 int aael_event_decode(const uint8_t *buf, size_t len,
-		      struct aael_log_event *ev, char *err)
+		      struct aael_log_event *ev,
+		      struct aael_log_digest digests[AAEL_MAX_BANKS], char *err)
 {
 	struct cursor c = { .buf = buf, .len = len };
 	struct aael_eventlog none = { 0 };
 
-	if (parse_event2(&c, &none, ev, err))
+	if (parse_event2(&c, &none, ev, digests, err))
 		return -1;
 	if (c.pos != len)
 		return fail(err, "%zu bytes after the record", len - c.pos);
