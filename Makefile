@@ -27,7 +27,7 @@ D_LIBS    := $(shell pkg-config --libs libmicrohttpd libcurl tss2-esys tss2-mu \
 		tss2-tctildr zlib 2>/dev/null) -lpthread
 
 .PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
-	install dkms-install dkms-sources vm-matrix bench
+	install dkms-install dkms-sources vm-matrix bench check-debug soak
 
 all: module userspace
 
@@ -35,7 +35,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
-	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/libaael.pc
+	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/aael-load $(BUILD)/libaael.pc
 
 # One version: dkms.conf's (MODULE_VERSION in kmod/main.c is checked against it).
 VERSION ?= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -67,8 +67,13 @@ $(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(BUILD)/libaael.a
 	$(CC) $(CFLAGS_COMMON) -o $@ $< $(BUILD)/libaael.a $(LIBS) \
 		$(shell pkg-config --libs tss2-esys tss2-tctildr 2>/dev/null) -lm
 
+$(BUILD)/aael-load: tests/vm/aael-load.c $(BUILD)/libaael.a
+	$(CC) $(CFLAGS_COMMON) -o $@ $< $(BUILD)/libaael.a $(LIBS) \
+		$(shell pkg-config --libs libcurl 2>/dev/null)
+
 # aaeld's parsers (TOML, aa.toml, Init-Data) without its I/O.
-D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c
+D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c \
+	     userspace/aaeld/event.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 $(BUILD)/unit-tests: $(UNIT_SRCS) tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
@@ -76,7 +81,7 @@ $(BUILD)/unit-tests: $(UNIT_SRCS) tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS) $(D_
 	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -o $@ $(UNIT_SRCS) $(LIB_SRCS) $(D_PARSE) \
 		$(LIBS) -lz $(shell pkg-config --libs cmocka)
 
-FUZZ_TARGETS := eventlog record event_text toml
+FUZZ_TARGETS := eventlog record event_text toml http_body netlink_reply
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
@@ -168,6 +173,28 @@ demo: deps
 	$(MAKE) all
 	tests/vm/run-vm --tpm all --script tests/vm/demo.sh --out $(BUILD)/demo; \
 	rc=$$?; sed -n '/=== aael guest/,$$p' $(BUILD)/demo/console.log; exit $$rc
+
+# The VM suite, reliability included, on a KASAN/lockdep/kmemleak build of
+# Debian's 6.1 (scripts/debug-kernel: ~20 min cold, cached afterwards); any
+# debug report fails the boot's *-debug.tap.
+DEBUG_RESULTS ?= $(BUILD)/results-debug
+check-debug: deps userspace
+	rm -rf $(DEBUG_RESULTS)
+	@mkdir -p $(DEBUG_RESULTS)
+	K=$$(scripts/debug-kernel) && \
+	AAEL_GUEST_KERNEL=$$K/arch/x86/boot/bzImage AAEL_SUITE_KO=build/debug/aael.ko \
+	AAEL_APPEND="pci=noacpi kasan_multi_shot log_buf_len=16M" \
+		tests/vm/run-suite $(DEBUG_RESULTS) $$(make -s -C $$K kernelrelease)
+	scripts/tap-summary $(DEBUG_RESULTS)
+
+# The reliability boots with 8x the sizes (8 writers x 10k mixed events).
+SOAK_SCALE ?= 8
+soak: module userspace
+	@mkdir -p $(BUILD)/soak
+	AAEL_SCALE=$(SOAK_SCALE) tests/vm/run-vm --tpm none \
+		--script tests/vm/suite-reliability.sh --out $(BUILD)/soak/reliability --timeout 3600
+	AAEL_SCALE=$(SOAK_SCALE) tests/vm/run-vm --tpm sha256 \
+		--script tests/vm/suite-reliability-tpm.sh --out $(BUILD)/soak/reliability-tpm --timeout 3600
 
 # Benchmarks in the guest; results in docs/performance.json (see docs/PERFORMANCE.md).
 bench: all

@@ -60,5 +60,6 @@ int main(void)
 	failed += run_record_tests();
 	failed += run_eventlog_tests();
 	failed += run_toml_tests();
+	failed += run_netlink_tests();
 	return failed ? 1 : 0;
 }

@@ -32,6 +32,15 @@ int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 char *read_text_file(const char *path, size_t *len, char *err);
 bool cmdline_enables_aa(const char *cmdline);
 
+/* event.c: the POST /aa/aael body; members point into root */
+struct event_req {
+	struct json_object *root;
+	const char *domain, *operation, *content;
+};
+int event_req_parse(const char *body, size_t len, struct event_req *ev,
+		    const char **why);
+void event_req_free(struct event_req *ev);
+
 /* evidence.c */
 enum tee { TEE_SAMPLE, TEE_TPM, TEE_TDX };
 int tee_from_name(const char *name, enum tee *tee);

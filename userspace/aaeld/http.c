@@ -105,24 +105,12 @@ static unsigned int record_status(int rc)
 	return MHD_HTTP_SERVICE_UNAVAILABLE;
 }
 
-static bool get_string(struct json_object *o, const char *k, const char **v)
-{
-	struct json_object *x;
-
-	if (!json_object_object_get_ex(o, k, &x) ||
-	    !json_object_is_type(x, json_type_string))
-		return false;
-	*v = json_object_get_string(x);
-	/* json-c keeps embedded NULs: the kernel would refuse them anyway. */
-	return strlen(*v) == (size_t)json_object_get_string_len(x);
-}
-
 static enum MHD_Result post_aael(struct aaeld *d, struct MHD_Connection *conn,
 				 struct request *req)
 {
-	struct json_tokener *tok;
-	struct json_object *body, *out, *digests;
-	const char *dom, *op, *content, *ctype;
+	struct json_object *out, *digests;
+	const char *ctype, *why;
+	struct event_req ev;
 	struct aael_recorded rec;
 	char err[AAEL_ERRLEN] = "";
 	struct aael_client *c;
@@ -135,26 +123,12 @@ static enum MHD_Result post_aael(struct aaeld *d, struct MHD_Connection *conn,
 	if (ctype && strncmp(ctype, "application/json", 16))
 		return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 				  "the body must be application/json");
-	tok = json_tokener_new();
-	body = json_tokener_parse_ex(tok, req->body ? req->body : "", (int)req->len);
-	if (!body || json_tokener_get_parse_end(tok) != req->len) {
-		json_tokener_free(tok);
-		json_object_put(body);
-		return send_error(conn, MHD_HTTP_BAD_REQUEST,
-				  "the body is not one JSON document");
-	}
-	json_tokener_free(tok);
-	if (!json_object_is_type(body, json_type_object) ||
-	    !get_string(body, "domain", &dom) ||
-	    !get_string(body, "operation", &op) ||
-	    !get_string(body, "content", &content)) {
-		json_object_put(body);
-		return send_error(conn, MHD_HTTP_BAD_REQUEST,
-				  "expected {\"domain\": string, \"operation\": string, \"content\": string}");
-	}
+	if (event_req_parse(req->body, req->len, &ev, &why))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, why);
 	c = kernel(err);
-	rc = c ? aael_client_record(c, dom, op, content, &rec, err) : -ENOENT;
-	json_object_put(body);
+	rc = c ? aael_client_record(c, ev.domain, ev.operation, ev.content,
+				    &rec, err) : -ENOENT;
+	event_req_free(&ev);
 	if (rc) {
 		if (rc == -EIO || rc == -ENOENT)
 			kernel_reset();

@@ -13,6 +13,7 @@
 #include <netlink/genl/ctrl.h>
 
 #include "aael.h"
+#include "internal.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -46,6 +47,11 @@ static const struct nla_policy attr_policy[AAEL_ATTR_MAX + 1] = {
 	[AAEL_ATTR_MAX_LOG] = { .type = NLA_U64 },
 	[AAEL_ATTR_DIGESTS] = { .type = NLA_NESTED },
 	[AAEL_ATTR_REGISTER] = { .type = NLA_NESTED },
+	[AAEL_ATTR_BACKEND] = { .type = NLA_STRING },
+};
+
+static const struct nla_policy digest_policy[AAEL_DIGEST_MAX + 1] = {
+	[AAEL_DIGEST_ALG] = { .type = NLA_U16 },
 };
 
 static int fail(char *err, int rc, const char *fmt, ...)
@@ -238,7 +244,8 @@ static void get_digests(struct nlattr *list, struct aael_digest *out,
 		struct nlattr *tb[AAEL_DIGEST_MAX + 1];
 
 		if (*n == AAEL_MAX_BANKS ||
-		    nla_parse_nested(tb, AAEL_DIGEST_MAX, one, NULL) ||
+		    nla_parse_nested(tb, AAEL_DIGEST_MAX, one,
+				     (struct nla_policy *)digest_policy) ||
 		    !tb[AAEL_DIGEST_ALG] || !tb[AAEL_DIGEST_VALUE] ||
 		    nla_len(tb[AAEL_DIGEST_VALUE]) > AAEL_MAX_DIGEST)
 			continue;
@@ -408,4 +415,39 @@ int aael_client_follow(struct aael_client *c, uint64_t from,
 		while (nl_recvmsgs_default(c->events) > 0)
 			;
 	}
+}
+
+static int decode_check(uint64_t seq, const uint8_t *rec, size_t len, void *arg)
+{
+	struct aael_log_digest ds[AAEL_MAX_BANKS];
+	struct aael_log_event ev;
+	char err[AAEL_ERRLEN];
+
+	(void)seq;
+	(void)arg;
+	return aael_event_decode(rec, len, &ev, ds, err) ? -EPROTO : 0;
+}
+
+int aael_decode_reply(const uint8_t *buf, size_t len, uint8_t cmd, void *out,
+		      char *err)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct nlattr *tb[AAEL_ATTR_MAX + 1];
+	struct dump_state d = { .fn = decode_check };
+
+	if (len < NLMSG_HDRLEN + GENL_HDRLEN || nlh->nlmsg_len > len)
+		return fail(err, -EPROTO, "short message");
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, AAEL_ATTR_MAX,
+			  (struct nla_policy *)attr_policy))
+		return fail(err, -EPROTO, "malformed reply from the kernel");
+	switch (cmd) {
+	case AAEL_CMD_RECORD:
+		return recorded_reply(tb, out);
+	case AAEL_CMD_GET_STATUS:
+		return status_reply(tb, out);
+	case AAEL_CMD_GET_RECORDS:
+		d.next = *(uint64_t *)out;
+		return dump_reply(tb, &d);
+	}
+	return fail(err, -EINVAL, "unknown command %u", cmd);
 }

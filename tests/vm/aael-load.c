@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aael-load: the reliability suite's writers and its judge.
+ *
+ *   run PREFIX WRITERS EVENTS MODES [URL]
+ *	Forks WRITERS processes; writer w records EVENTS events "rel PREFIX
+ *	w<w> <j>" through MODES[w % n] (a comma list of sfs, nl, http) and
+ *	writes what each attempt got to /tmp/ledger-PREFIX-<w>: "<j> ok",
+ *	"<j> refused <why>" or "<j> unknown <why>". unknown is an HTTP request
+ *	whose answer never came (aaeld killed after sending): it may or may
+ *	not have been recorded, and nobody can tell the client which.
+ *   sample FILE STOPFILE
+ *	Until STOPFILE exists: GET_STATUS over netlink (count and register
+ *	values, read together under the kernel's lock), one line each.
+ *   audit PREFIX WRITERS [SAMPLES]
+ *	Checks the three invariants against the kernel's binary log: every
+ *	"ok" is in the log exactly once, nothing refused is, nothing appears
+ *	twice or out of its writer's order, no record of PREFIX is unknown to
+ *	the ledgers, every record is a whole AAEL record whose digests match;
+ *	and each sampled register value is the replay of the first COUNT
+ *	records. Prints a summary; exits 1 on any violation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "aael.h"
+
+#define DIR "/sys/kernel/security/aael/"
+#define MAX_WRITERS 64
+
+enum mode { SFS, NL, HTTP };
+
+struct writer {
+	enum mode mode;
+	int w, events;
+	const char *prefix, *url;
+	FILE *ledger;
+	int fd;
+	struct aael_client *nl;
+	CURL *curl;
+	struct curl_slist *hdrs;
+};
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: aael-load run PREFIX WRITERS EVENTS MODES [URL]\n"
+			"       aael-load sample FILE STOPFILE\n"
+			"       aael-load audit PREFIX WRITERS [SAMPLES]\n");
+	return 2;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+static void attempt_http(struct writer *wr, int j)
+{
+	char body[128];
+	long status = 0;
+	CURLcode rc;
+
+	snprintf(body, sizeof(body),
+		 "{\"domain\":\"rel\",\"operation\":\"%s\",\"content\":\"w%d %d\"}",
+		 wr->prefix, wr->w, j);
+	curl_easy_setopt(wr->curl, CURLOPT_POSTFIELDS, body);
+	/* A refused connection never reached aaeld: retry it (up to 20 s). */
+	for (int tries = 0; tries < 2000; tries++) {
+		rc = curl_easy_perform(wr->curl);
+		if (rc != CURLE_COULDNT_CONNECT)
+			break;
+		usleep(10000);
+	}
+	if (rc == CURLE_COULDNT_CONNECT) {
+		fprintf(wr->ledger, "%d refused connect\n", j);
+		return;
+	}
+	if (rc != CURLE_OK) {
+		fprintf(wr->ledger, "%d unknown curl-%d\n", j, rc);
+		return;
+	}
+	curl_easy_getinfo(wr->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200)
+		fprintf(wr->ledger, "%d ok\n", j);
+	else
+		fprintf(wr->ledger, "%d refused http-%ld\n", j, status);
+}
+
+static void attempt(struct writer *wr, int j)
+{
+	char text[128], err[AAEL_ERRLEN];
+	int n, rc;
+
+	switch (wr->mode) {
+	case SFS:
+		n = snprintf(text, sizeof(text), "rel %s w%d %d", wr->prefix,
+			     wr->w, j);
+		if (write(wr->fd, text, (size_t)n) == n)
+			fprintf(wr->ledger, "%d ok\n", j);
+		else
+			fprintf(wr->ledger, "%d refused %s\n", j, strerror(errno));
+		break;
+	case NL:
+		snprintf(text, sizeof(text), "w%d %d", wr->w, j);
+		rc = aael_client_record(wr->nl, "rel", wr->prefix, text, NULL, err);
+		if (!rc)
+			fprintf(wr->ledger, "%d ok\n", j);
+		else
+			fprintf(wr->ledger, "%d refused %s\n", j, strerror(-rc));
+		break;
+	case HTTP:
+		attempt_http(wr, j);
+		break;
+	}
+}
+
+static int open_writer(struct writer *wr)
+{
+	char err[AAEL_ERRLEN];
+
+	switch (wr->mode) {
+	case SFS:
+		wr->fd = open(DIR "event", O_WRONLY);
+		return wr->fd < 0 ? -1 : 0;
+	case NL:
+		if (aael_client_open(&wr->nl, err)) {
+			fprintf(stderr, "writer %d: %s\n", wr->w, err);
+			return -1;
+		}
+		return 0;
+	case HTTP:
+		wr->curl = curl_easy_init();
+		if (!wr->curl)
+			return -1;
+		wr->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+		curl_easy_setopt(wr->curl, CURLOPT_URL, wr->url);
+		curl_easy_setopt(wr->curl, CURLOPT_HTTPHEADER, wr->hdrs);
+		curl_easy_setopt(wr->curl, CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(wr->curl, CURLOPT_TIMEOUT, 30L);
+		return 0;
+	}
+	return -1;
+}
+
+static int run_writer(struct writer *wr)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/tmp/ledger-%s-%d", wr->prefix, wr->w);
+	wr->ledger = fopen(path, "w");
+	if (!wr->ledger || open_writer(wr))
+		return 1;
+	for (int j = 0; j < wr->events; j++)
+		attempt(wr, j);
+	if (wr->curl) {
+		curl_easy_cleanup(wr->curl);
+		curl_slist_free_all(wr->hdrs);
+	}
+	aael_client_close(wr->nl);
+	return fclose(wr->ledger) ? 1 : 0;
+}
+
+static int parse_modes(char *s, enum mode *modes)
+{
+	int n = 0;
+
+	for (char *t = strtok(s, ","); t && n < 3; t = strtok(NULL, ",")) {
+		if (!strcmp(t, "sfs"))
+			modes[n++] = SFS;
+		else if (!strcmp(t, "nl"))
+			modes[n++] = NL;
+		else if (!strcmp(t, "http"))
+			modes[n++] = HTTP;
+		else
+			return 0;
+	}
+	return n;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	enum mode modes[3];
+	int writers, events, nmodes, bad = 0;
+
+	if (argc < 4)
+		return usage();
+	writers = atoi(argv[1]);
+	events = atoi(argv[2]);
+	nmodes = parse_modes(argv[3], modes);
+	if (writers < 1 || writers > MAX_WRITERS || events < 1 || !nmodes)
+		return usage();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (int w = 0; w < writers; w++) {
+		struct writer wr = {
+			.mode = modes[w % nmodes], .w = w, .events = events,
+			.prefix = argv[0], .fd = -1,
+			.url = argc > 4 ? argv[4] : "http://127.0.0.1:8006/aa/aael",
+		};
+
+		if (fork() == 0)
+			_exit(run_writer(&wr));
+	}
+	for (int w = 0; w < writers; w++) {
+		int st;
+
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			bad++;
+	}
+	if (bad)
+		printf("%d writer(s) could not run\n", bad);
+	return bad ? 1 : 0;
+}
+
+static int cmd_sample(int argc, char **argv)
+{
+	struct aael_client *c = NULL;
+	char err[AAEL_ERRLEN], hex[2 * AAEL_MAX_DIGEST + 1];
+	struct aael_status st;
+	struct stat sb;
+	FILE *out;
+
+	if (argc != 2 || !(out = fopen(argv[0], "w")))
+		return usage();
+	while (stat(argv[1], &sb)) {
+		/* A failed status (the TPM gone) is no sample; try again. */
+		if ((c || !aael_client_open(&c, err)) &&
+		    !aael_client_status(c, &st, err)) {
+			fprintf(out, "%llu", (unsigned long long)st.count);
+			for (unsigned int b = 0; b < st.nr_banks; b++)
+				fprintf(out, " %s:%s", aael_alg_name(st.value[b].alg),
+					aael_hex(hex, st.value[b].bytes,
+						 st.value[b].size));
+			fputc('\n', out);
+		}
+		usleep(20000);
+	}
+	aael_client_close(c);
+	return fclose(out) ? 1 : 0;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	size_t cap = 1 << 20, n = 0;
+	uint8_t *buf = malloc(cap);
+	int fd = open(path, O_RDONLY);
+	ssize_t r = 0;
+
+	if (fd < 0 || !buf)
+		return NULL;
+	while ((r = read(fd, buf + n, cap - n)) > 0) {
+		n += (size_t)r;
+		if (n == cap && !(buf = realloc(buf, cap *= 2)))
+			return NULL;
+	}
+	close(fd);
+	*len = n;
+	return r < 0 ? NULL : buf;
+}
+
+/* Per writer: what its ledger says of each event, and what the log holds. */
+enum outcome { NONE, OK, REFUSED, UNKNOWN };
+
+struct tally {
+	int events;
+	unsigned char *outcome;
+	unsigned char *seen;
+	int last;
+};
+
+static int read_ledger(const char *prefix, int w, struct tally *t, long *count)
+{
+	char path[256], what[32];
+	FILE *f;
+	int j;
+
+	snprintf(path, sizeof(path), "/tmp/ledger-%s-%d", prefix, w);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("no ledger %s\n", path);
+		return -1;
+	}
+	t->events = 0;
+	t->outcome = NULL;
+	t->last = -1;
+	while (fscanf(f, "%d %31s%*[^\n]", &j, what) == 2) {
+		if (j != t->events) {
+			printf("ledger %s: attempt %d out of order\n", path, j);
+			fclose(f);
+			return -1;
+		}
+		t->outcome = realloc(t->outcome, (size_t)j + 1);
+		t->outcome[j] = !strcmp(what, "ok") ? OK :
+				!strcmp(what, "unknown") ? UNKNOWN : REFUSED;
+		count[t->outcome[j]]++;
+		t->events++;
+	}
+	fclose(f);
+	t->seen = calloc((size_t)t->events + 1, 1);
+	return 0;
+}
+
+/* One record of the log against the ledgers; returns 0 or -1. */
+static int judge(const struct aael_log_event *ev, size_t i, const char *prefix,
+		 struct tally *t, int writers)
+{
+	const char *text;
+	char copy[128], want[64];
+	uint32_t n;
+	int w, j;
+
+	if (!aael_event_is_aael(ev, &text, &n) || !aael_event_digests_match(ev)) {
+		printf("record %zu is not a whole AAEL record\n", i);
+		return -1;
+	}
+	snprintf(want, sizeof(want), "rel %s w", prefix);
+	if (n >= sizeof(copy) || n < strlen(want) ||
+	    memcmp(text, want, strlen(want)))
+		return 0;	/* another test's record */
+	memcpy(copy, text, n);
+	copy[n] = 0;
+	if (sscanf(copy + strlen(want), "%d %d", &w, &j) != 2 || w < 0 ||
+	    w >= writers || j < 0 || j >= t[w].events) {
+		printf("record %zu '%s' is in no ledger\n", i, copy);
+		return -1;
+	}
+	if (t[w].seen[j]++) {
+		printf("record %zu '%s' is in the log twice\n", i, copy);
+		return -1;
+	}
+	if (t[w].outcome[j] == REFUSED) {
+		printf("record %zu '%s' was refused but is in the log\n", i, copy);
+		return -1;
+	}
+	if (j <= t[w].last) {
+		printf("record %zu '%s' comes after event %d of its writer\n",
+		       i, copy, t[w].last);
+		return -1;
+	}
+	t[w].last = j;
+	return 0;
+}
+
+/* Whether "alg:hex" equals the replayed value of that bank. */
+static bool sample_bank(const char *tok, const struct aael_log_event *first,
+			uint8_t value[][AAEL_MAX_DIGEST])
+{
+	char hex[2 * AAEL_MAX_DIGEST + 1];
+	const char *colon = strchr(tok, ':');
+
+	for (unsigned int b = 0; colon && b < first->nr_digests; b++) {
+		const struct aael_log_digest *d = &first->digests[b];
+		const char *name = aael_alg_name(d->alg);
+
+		if (strlen(name) == (size_t)(colon - tok) &&
+		    !memcmp(tok, name, strlen(name)))
+			return !strcmp(colon + 1, aael_hex(hex, value[b], d->size));
+	}
+	return false;
+}
+
+/* Every sample "COUNT alg:hex..." is the replay of the first COUNT records. */
+static int check_samples(const char *path, const struct aael_eventlog *log,
+			 long *checked)
+{
+	uint8_t value[AAEL_MAX_BANKS][AAEL_MAX_DIGEST] = { 0 };
+	char line[1024];
+	unsigned long long count;
+	size_t done = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		printf("no samples %s\n", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *save;
+
+		if (sscanf(line, "%llu", &count) != 1 || count > log->nr_events) {
+			printf("sample '%s' beyond the log (%zu records)\n",
+			       strtok(line, "\n"), log->nr_events);
+			fclose(f);
+			return -1;
+		}
+		if (count < done) {
+			printf("sample at %llu records after one at %zu\n", count, done);
+			fclose(f);
+			return -1;
+		}
+		for (; done < count; done++) {
+			const struct aael_log_event *ev = &log->events[done];
+
+			for (unsigned int b = 0; b < ev->nr_digests; b++)
+				aael_extend(ev->digests[b].alg, value[b],
+					    ev->digests[b].bytes);
+		}
+		if (!count)
+			continue;	/* nothing replayed yet */
+		strtok_r(line, " \n", &save);
+		while ((p = strtok_r(NULL, " \n", &save)) &&
+		       sample_bank(p, &log->events[0], value))
+			;
+		if (p) {
+			printf("sample at %llu records: register %s\n", count, p);
+			fclose(f);
+			return -1;
+		}
+		(*checked)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	static struct tally t[MAX_WRITERS];
+	long count[4] = { 0 }, unknown_in = 0, samples = 0;
+	struct aael_eventlog log;
+	char err[AAEL_ERRLEN];
+	int writers, bad = 0;
+	uint8_t *buf;
+	size_t len;
+
+	if (argc < 2)
+		return usage();
+	writers = atoi(argv[1]);
+	if (writers < 1 || writers > MAX_WRITERS)
+		return usage();
+	for (int w = 0; w < writers; w++)
+		if (read_ledger(argv[0], w, &t[w], count))
+			return 1;
+	buf = slurp(DIR "binary_runtime_measurements", &len);
+	if (!buf || aael_eventlog_parse(buf, len, &log, err) || log.end != len) {
+		printf("the log does not parse to its end: %s\n", buf ? err : "");
+		return 1;
+	}
+	for (size_t i = 0; i < log.nr_events && !bad; i++)
+		bad = judge(&log.events[i], i, argv[0], t, writers);
+	for (int w = 0; w < writers && !bad; w++) {
+		for (int j = 0; j < t[w].events; j++) {
+			if (t[w].outcome[j] == UNKNOWN && t[w].seen[j])
+				unknown_in++;
+			if (t[w].outcome[j] == OK && !t[w].seen[j]) {
+				printf("writer %d event %d got ok but is not in the log\n",
+				       w, j);
+				bad = 1;
+				break;
+			}
+		}
+	}
+	if (!bad && argc > 2 && check_samples(argv[2], &log, &samples))
+		bad = 1;
+	if (bad)
+		return 1;
+	printf("ok: %ld recorded, %ld refused, %ld unknown (%ld of them recorded), "
+	       "%zu records in the log, %ld register samples replayed\n",
+	       count[OK], count[REFUSED], count[UNKNOWN], unknown_in,
+	       log.nr_events, samples);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "sample"))
+		return cmd_sample(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "audit"))
+		return cmd_audit(argc - 2, argv + 2);
+	return usage();
+}
