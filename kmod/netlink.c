@@ -105,8 +105,8 @@ static int aael_nl_record(struct sk_buff *skb, struct genl_info *info)
 	struct aael_event_fields f;
 	struct aael_measurement m;
 	struct sk_buff *msg;
+	void *hdr, *attrs;
 	size_t len;
-	void *hdr;
 	char *text;
 	int rc;
 
@@ -149,11 +149,17 @@ static int aael_nl_record(struct sk_buff *skb, struct genl_info *info)
 		return rc;
 	}
 	hdr = genlmsg_put_reply(msg, info, &aael_family, 0, AAEL_CMD_RECORD);
-	if (!hdr || aael_nl_fill_record(msg, m.seq)) {
-		WARN_ON_ONCE(1);	/* sized above */
+	if (WARN_ON_ONCE(!hdr)) {	/* sized above */
 		nlmsg_free(msg);
 		return 0;
 	}
+	attrs = skb_tail_pointer(msg);
+	/*
+	 * Sized above, so this cannot fail; were it to, the reply still goes
+	 * out (empty): clients that send no NLM_F_ACK wait for it.
+	 */
+	if (WARN_ON_ONCE(aael_nl_fill_record(msg, m.seq)))
+		nlmsg_trim(msg, attrs);
 	genlmsg_end(msg, hdr);
 	/* Recorded: a reply lost to a full socket buffer is not an error. */
 	genlmsg_reply(msg, info);
@@ -279,6 +285,13 @@ static struct genl_family aael_family __ro_after_init = {
 	.maxattr = AAEL_ATTR_MAX,
 	.policy = aael_policy,
 	.netnsok = false,
+	/*
+	 * Our ops take only aael's own locks. Without this, genetlink runs
+	 * every op under the global genl_mutex: one TPM extend would stall
+	 * every generic netlink family on the machine, and our own readers
+	 * (status, dumps) would queue behind writers for nothing.
+	 */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = aael_ops,
 	.n_ops = ARRAY_SIZE(aael_ops),

@@ -270,10 +270,17 @@ def main():
     p.add_argument("--key-out", help="write the token-signing public key (PEM) here")
     p.add_argument("--ttl", type=int, default=300, help="token lifetime, seconds")
     p.add_argument("--fail-auth", action="store_true")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
+    p.add_argument("--tls-key", help="... and this private key (PEM)")
     p.add_argument("-v", "--verbose", action="store_true")
     a = p.parse_args()
     global SERVER
     SERVER = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    if a.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        SERVER.socket = ctx.wrap_socket(SERVER.socket, server_side=True)
     SERVER.key = ec.generate_private_key(ec.SECP256R1())
     SERVER.ttl, SERVER.fail_auth, SERVER.verbose = a.ttl, a.fail_auth, a.verbose
     SERVER.tokens = SERVER.refusals = 0
@@ -281,7 +288,8 @@ def main():
         with open(a.key_out, "wb") as f:
             f.write(SERVER.key.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    print("test-kbs: listening on 127.0.0.1:%d" % a.port, flush=True)
+    print("test-kbs: listening on %s://127.0.0.1:%d" % ("https" if a.tls_cert else "http", a.port),
+          flush=True)
     SERVER.serve_forever()
 
 

@@ -223,6 +223,62 @@ bad "an unreachable KBS: 503" 503 GET "/aa/token?token_type=kbs"
 check "aaeld is still up after the KBS errors" sh -c "curl -s $URL/info | jq -e .name"
 stop_aaeld
 
+# The KBS over HTTPS, trusted through aa.toml's cert (a CA made here):
+# the token comes; with another CA the request fails cleanly (502/503).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj "/CN=aael test CA" -keyout /tmp/ca.key -out /tmp/ca.pem 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+	-keyout /tmp/kbs-tls.key -out /tmp/kbs-tls.csr 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' > /tmp/san.ext
+openssl x509 -req -in /tmp/kbs-tls.csr -CA /tmp/ca.pem -CAkey /tmp/ca.key -CAcreateserial \
+	-days 1 -extfile /tmp/san.ext -out /tmp/kbs-tls.pem 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj "/CN=another CA" -keyout /tmp/other.key -out /tmp/other.pem 2>/dev/null
+$PY /mnt/tests/kbs/test-kbs.py --port 8443 --tls-cert /tmp/kbs-tls.pem --tls-key /tmp/kbs-tls.key \
+	> /tmp/kbs-tls.log 2>&1 &
+KTLS=$!
+i=0
+while ! curl -s --cacert /tmp/ca.pem -o /dev/null https://127.0.0.1:8443/stats && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+tls_toml() {	# CA-FILE
+	printf '[eventlog_config]\nenable_eventlog = true\n[token_configs.kbs]\nurl = "https://127.0.0.1:8443"\n'
+	printf 'cert = """\n%s\n"""\n' "$(cat "$1")"
+}
+tls_toml /tmp/ca.pem > /tmp/aa-tls.toml
+start_aaeld -c /tmp/aa-tls.toml --attestation-api on --tee tpm
+check "KBS over HTTPS with aa.toml's cert: a token" sh -c \
+	"curl -s '$URL/aa/token?token_type=kbs' | jq -e '.token | split(\".\") | length == 3'"
+stop_aaeld
+tls_toml /tmp/other.pem > /tmp/aa-tls-other.toml
+start_aaeld -c /tmp/aa-tls-other.toml --attestation-api on --tee tpm
+code=$(http GET "/aa/token?token_type=kbs")
+check "KBS over HTTPS signed by another CA: refused ($code), with detail" sh -c \
+	"{ [ $code = 502 ] || [ $code = 503 ]; } && jq -e '.detail | test(\"certificate|SSL|TLS|peer\"; \"i\")' /tmp/body"
+stop_aaeld
+kill $KTLS
+wait $KTLS 2>/dev/null
+
+# --max-rate: over the rate, 429 with Retry-After and nothing recorded.
+expect "--max-rate abc refused at start" "$($D --max-rate abc > /dev/null 2>&1; echo $?)" 2
+start_aaeld --attestation-api on --tee sample --max-rate 1
+c0=$(count)
+for i in $(seq 1 20); do
+	curl -s -o /tmp/rl-$i.body -D /tmp/rl-$i.hdr -w '%{http_code}\n' -X POST -H "Content-Type: application/json" \
+		-d "{\"domain\":\"rate\",\"operation\":\"limit\",\"content\":\"$i\"}" $URL/aa/aael
+done > /tmp/rl.codes
+n200=$(grep -c '^200$' /tmp/rl.codes)
+n429=$(grep -c '^429$' /tmp/rl.codes)
+check "--max-rate 1: 20 quick POSTs, some refused with 429 ($n200 ok, $n429 refused)" \
+	sh -c "[ $n429 -gt 0 ] && [ $n200 -ge 1 ] && [ $((n200 + n429)) -eq 20 ]"
+first=$(grep -n '^429$' /tmp/rl.codes | head -n 1 | cut -d: -f1)
+check "429 carries Retry-After and a JSON {error, detail}" sh -c \
+	"grep -qi '^Retry-After: 1' /tmp/rl-$first.hdr && jq -e '.error and .detail' /tmp/rl-$first.body"
+expect "only the 200s were recorded" "$(count)" $((c0 + n200))
+sleep 1.2
+expect "after a second, recording resumes" "$(http POST /aa/aael '{"domain":"rate","operation":"limit","content":"again"}')" 200
+stop_aaeld
+
 # kill -9 in the middle of a stream of POSTs from several clients.
 start_aaeld -c /tmp/aa.toml --cmdline /tmp/cmdline --tee tpm
 c0=$(count)

@@ -68,6 +68,7 @@ struct aaeld {
 	enum tee tee;
 	bool aa_routes;			/* agent.guest_components_rest_api */
 	size_t max_body;
+	unsigned int max_rate;		/* POST /aa/aael per second, 0: no limit */
 };
 int http_serve(struct aaeld *d, const char *listen);
 

@@ -16,7 +16,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: aaeld [-c|--config aa.toml] [--initdata FILE]\n"
 		"             [--listen ADDR:PORT|unix:PATH] [--tee auto|tpm|tdx|sample]\n"
-		"             [--cmdline FILE] [--attestation-api on|off] [--max-body BYTES]\n\n"
+		"             [--cmdline FILE] [--attestation-api on|off] [--max-body BYTES]\n"
+		"             [--max-rate RECORDS_PER_SECOND]\n\n"
 		"Serves POST/GET /aa/aael, GET /aa/evidence, GET /aa/token and GET /info\n"
 		"on 127.0.0.1:8006 (loopback clients only). The /aa/ routes need\n"
 		"agent.guest_components_rest_api=attestation (or =all) on the kernel\n"
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'k' },
 		{ "attestation-api", required_argument, NULL, 'a' },
 		{ "max-body", required_argument, NULL, 'm' },
+		{ "max-rate", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -66,7 +68,9 @@ int main(int argc, char **argv)
 	const char *listen = "127.0.0.1:8006", *cmdline = "/proc/cmdline";
 	const char *config = NULL, *initdata = NULL, *tee = "auto", *api = NULL;
 	struct aaeld d = { .max_body = 64 * 1024 };
-	char err[AAEL_ERRLEN];
+	char err[AAEL_ERRLEN], *end;
+	unsigned long rate = 0;
+	bool bad_rate = false;
 	int o;
 
 	config_defaults(&d.config);
@@ -79,12 +83,14 @@ int main(int argc, char **argv)
 		case 'k': cmdline = optarg; break;
 		case 'a': api = optarg; break;
 		case 'm': d.max_body = strtoul(optarg, NULL, 10); break;
+		case 'r': rate = strtoul(optarg, &end, 10); bad_rate = *end || rate > 1000000; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("aaeld %s\n", AAELD_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || d.max_body < 64 || (api && strcmp(api, "on") && strcmp(api, "off"))) {
+	d.max_rate = (unsigned int)rate;
+	if (optind != argc || d.max_body < 64 || bad_rate || (api && strcmp(api, "on") && strcmp(api, "off"))) {
 		usage(stderr);
 		return 2;
 	}

@@ -31,6 +31,7 @@ struct reply {
 	int error;
 	int stopped;			/* what a callback stopped with */
 	bool done;
+	bool single;			/* a doit: its one reply ends it */
 	char *err;
 	int (*valid)(struct nlattr **tb, void *arg);
 	void *arg;
@@ -120,6 +121,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	}
 	rc = r->valid ? r->valid(tb, r->arg) : 0;
+	if (r->single)
+		r->done = true;
 	if (rc < 0) {
 		r->error = rc;
 		fail(r->err, 0, "unexpected reply from the kernel");
@@ -194,6 +197,8 @@ static struct nl_sock *connect_socket(char *err)
 	/* Dump messages carry whole records (up to ~60 KiB). */
 	nl_socket_enable_msg_peek(sk);
 	nl_socket_set_buffer_size(sk, 1 << 20, 0);
+	/* Requests set NLM_F_ACK themselves where they want one. */
+	nl_socket_disable_auto_ack(sk);
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
 		   sizeof(one));
 	return sk;
@@ -274,9 +279,12 @@ int aael_client_record(struct aael_client *c, const char *domain,
 		       struct aael_recorded *out, char *err)
 {
 	struct aael_recorded ignored;
-	struct reply r = { .err = err, .valid = recorded_reply,
+	struct reply r = { .err = err, .valid = recorded_reply, .single = true,
 			   .arg = out ? out : &ignored };
-	struct nl_msg *msg = request(c, AAEL_CMD_RECORD, NLM_F_ACK,
+	/* No NLM_F_ACK: the reply (or an error) answers; an ack would cost a
+	 * message and two receives more per record.
+	 */
+	struct nl_msg *msg = request(c, AAEL_CMD_RECORD, 0,
 				     3 * NLA_HDRLEN + strlen(domain) +
 				     strlen(operation) + strlen(content) + 12);
 
@@ -321,8 +329,9 @@ static int status_reply(struct nlattr **tb, void *arg)
 int aael_client_status(struct aael_client *c, struct aael_status *out,
 		       char *err)
 {
-	struct reply r = { .err = err, .valid = status_reply, .arg = out };
-	struct nl_msg *msg = request(c, AAEL_CMD_GET_STATUS, NLM_F_ACK, 0);
+	struct reply r = { .err = err, .valid = status_reply, .single = true,
+			   .arg = out };
+	struct nl_msg *msg = request(c, AAEL_CMD_GET_STATUS, 0, 0);
 
 	if (!msg)
 		return fail(err, -ENOMEM, "out of memory");
