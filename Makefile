@@ -183,7 +183,7 @@ check-debug: deps userspace
 	@mkdir -p $(DEBUG_RESULTS)
 	K=$$(scripts/debug-kernel) && \
 	AAEL_GUEST_KERNEL=$$K/arch/x86/boot/bzImage AAEL_SUITE_KO=build/debug/aael.ko \
-	AAEL_APPEND="pci=noacpi kasan_multi_shot log_buf_len=16M" \
+	AAEL_APPEND="pci=noacpi kasan_multi_shot log_buf_len=16M loglevel=7" \
 		tests/vm/run-suite $(DEBUG_RESULTS) $$(make -s -C $$K kernelrelease)
 	scripts/tap-summary $(DEBUG_RESULTS)
 
