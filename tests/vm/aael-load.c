@@ -74,7 +74,7 @@ static void attempt_http(struct writer *wr, int j)
 		 "{\"domain\":\"rel\",\"operation\":\"%s\",\"content\":\"w%d %d\"}",
 		 wr->prefix, wr->w, j);
 	curl_easy_setopt(wr->curl, CURLOPT_POSTFIELDS, body);
-	/* A refused connection never reached aaeld: retry it (up to 20 s). */
+	/* A refused connect never reached aaeld: retry it (up to 20 s). */
 	for (int tries = 0; tries < 2000; tries++) {
 		rc = curl_easy_perform(wr->curl);
 		if (rc != CURLE_COULDNT_CONNECT)
@@ -147,6 +147,15 @@ static int open_writer(struct writer *wr)
 		curl_easy_setopt(wr->curl, CURLOPT_HTTPHEADER, wr->hdrs);
 		curl_easy_setopt(wr->curl, CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(wr->curl, CURLOPT_TIMEOUT, 30L);
+		/*
+		 * One connection per request, as `curl -X POST` does. On a
+		 * reused keep-alive connection that dies before any answer,
+		 * libcurl silently sends the request again: if aaeld had
+		 * recorded it before it died, the event is recorded twice and
+		 * the client sees one 200 (the soak run found exactly that).
+		 * No server can prevent it; clients must not resend POSTs.
+		 */
+		curl_easy_setopt(wr->curl, CURLOPT_FORBID_REUSE, 1L);
 		return 0;
 	}
 	return -1;

@@ -115,7 +115,9 @@ $L run mix $W $E sfs,nl,http > /tmp/run.out 2>&1 &
 RUN=$!
 # kill -9 aaeld once the HTTP writers are well under way
 i=0
-while [ "$(grep -c ok /tmp/ledger-mix-2 2>/dev/null || echo 0)" -lt $((E / 4)) ] && [ $i -lt 600 ]; do
+KILL_AT=$((E / 4))
+[ $KILL_AT -gt 300 ] && KILL_AT=300
+while [ "$(grep -c ok /tmp/ledger-mix-2 2>/dev/null || echo 0)" -lt $KILL_AT ] && [ $i -lt 600 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 kill -9 $AAELD
