@@ -38,6 +38,7 @@ static __thread struct aael_client *tls_client;
  */
 static struct {
 	pthread_mutex_t lock;
+	bool started;
 	double tokens;
 	struct timespec last;
 } bucket = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -45,21 +46,18 @@ static struct {
 static bool rate_allows(unsigned int rate)
 {
 	struct timespec now;
-	double dt;
 	bool ok;
 
 	if (!rate)
 		return true;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&bucket.lock);
-	if (!bucket.last.tv_sec && !bucket.last.tv_nsec)
+	if (bucket.started)
+		bucket.tokens += rate * ((double)(now.tv_sec - bucket.last.tv_sec) +
+					 (double)(now.tv_nsec - bucket.last.tv_nsec) / 1e9);
+	if (!bucket.started || bucket.tokens > rate)
 		bucket.tokens = rate;
-	dt = (double)(now.tv_sec - bucket.last.tv_sec) +
-	     (double)(now.tv_nsec - bucket.last.tv_nsec) / 1e9;
-	if (bucket.last.tv_sec || bucket.last.tv_nsec)
-		bucket.tokens += dt * rate;
-	if (bucket.tokens > rate)
-		bucket.tokens = rate;
+	bucket.started = true;
 	bucket.last = now;
 	ok = bucket.tokens >= 1;
 	if (ok)
