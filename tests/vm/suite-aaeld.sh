@@ -273,12 +273,14 @@ check "--max-rate 1: the second of two back-to-back POSTs gets 429" grep -q "^HT
 check "429 carries Retry-After and a JSON {error, detail}" sh -c \
 	"grep -qi '^Retry-After: 1' /tmp/rl2.hdr && jq -e '.error and .detail' /tmp/rl2.body"
 expect "only the first was recorded" "$(count)" $((c0 + 1))
-# 6 writers x 10 POSTs in-process: some 200, the rest 429, none of those recorded.
+# 6 writers x 10 POSTs in-process, far over 1/s: each gets 200 (a token
+# left, or refilled meanwhile: none to a few, depending on the machine's
+# speed) or 429, and only the 200s are recorded.
 $L run rate 6 10 http > /dev/null 2>&1
 n200=$(cat /tmp/ledger-rate-* | grep -c ' ok$')
 n429=$(cat /tmp/ledger-rate-* | grep -c 'refused http-429$')
 check "6 writers x 10 POSTs over the rate: $n200 ok, $n429 refused with 429, nothing else" \
-	sh -c "[ $n429 -gt 0 ] && [ $n200 -ge 1 ] && [ $((n200 + n429)) -eq 60 ]"
+	sh -c "[ $n429 -gt 0 ] && [ $((n200 + n429)) -eq 60 ]"
 out=$($L audit rate 6) && ok "rate: every 200 recorded once, no 429 recorded: $out" ||
 	not_ok "rate: every 200 recorded once, no 429 recorded" "$out"
 sleep 1.2
