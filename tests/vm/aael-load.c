@@ -5,7 +5,8 @@
  *   run PREFIX WRITERS EVENTS MODES [URL]
  *	Forks WRITERS processes; writer w records EVENTS events "rel PREFIX
  *	w<w> <j>" through MODES[w % n] (a comma list of sfs, nl, http) and
- *	writes what each attempt got to /tmp/ledger-PREFIX-<w>: "<j> ok",
+ *	writes what each attempt got to /tmp/ledger-PREFIX-<w>: "<j> ok"
+ *	("<j> ok retried" when aaeld was not listening at first),
  *	"<j> refused <why>" or "<j> unknown <why>". unknown is an HTTP request
  *	whose answer never came (aaeld killed after sending): it may or may
  *	not have been recorded, and nobody can tell the client which.
@@ -69,13 +70,14 @@ static void attempt_http(struct writer *wr, int j)
 	char body[128];
 	long status = 0;
 	CURLcode rc;
+	int tries;
 
 	snprintf(body, sizeof(body),
 		 "{\"domain\":\"rel\",\"operation\":\"%s\",\"content\":\"w%d %d\"}",
 		 wr->prefix, wr->w, j);
 	curl_easy_setopt(wr->curl, CURLOPT_POSTFIELDS, body);
 	/* A refused connect never reached aaeld: retry it (up to 20 s). */
-	for (int tries = 0; tries < 2000; tries++) {
+	for (tries = 0; tries < 2000; tries++) {
 		rc = curl_easy_perform(wr->curl);
 		if (rc != CURLE_COULDNT_CONNECT)
 			break;
@@ -90,8 +92,8 @@ static void attempt_http(struct writer *wr, int j)
 		return;
 	}
 	curl_easy_getinfo(wr->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 200)
-		fprintf(wr->ledger, "%d ok\n", j);
+	if (status == 200)	/* "retried": aaeld was down meanwhile */
+		fprintf(wr->ledger, "%d ok%s\n", j, tries ? " retried" : "");
 	else
 		fprintf(wr->ledger, "%d refused http-%ld\n", j, status);
 }
