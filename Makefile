@@ -63,12 +63,13 @@ $(BUILD)/aaelctl: $(CTL_OBJS) $(BUILD)/libaael.a
 
 # Tools that run inside the guest are not sanitized (the guest has no ASan
 # runtime setup) but carry the same warnings.
-$(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(BUILD)/libaael.a
-	$(CC) $(CFLAGS_COMMON) -o $@ $< $(BUILD)/libaael.a $(LIBS) \
+VMT_COMMON := tests/vm/kernel-log.c tests/vm/kernel-log.h
+$(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(VMT_COMMON) $(BUILD)/libaael.a
+	$(CC) $(CFLAGS_COMMON) -o $@ $< tests/vm/kernel-log.c $(BUILD)/libaael.a $(LIBS) \
 		$(shell pkg-config --libs tss2-esys tss2-tctildr 2>/dev/null) -lm
 
-$(BUILD)/aael-load: tests/vm/aael-load.c $(BUILD)/libaael.a
-	$(CC) $(CFLAGS_COMMON) -o $@ $< $(BUILD)/libaael.a $(LIBS) \
+$(BUILD)/aael-load: tests/vm/aael-load.c $(VMT_COMMON) $(BUILD)/libaael.a
+	$(CC) $(CFLAGS_COMMON) -o $@ $< tests/vm/kernel-log.c $(BUILD)/libaael.a $(LIBS) \
 		$(shell pkg-config --libs libcurl 2>/dev/null)
 
 # aaeld's parsers (TOML, aa.toml, Init-Data) without its I/O.

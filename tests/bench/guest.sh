@@ -22,7 +22,7 @@ http_bench() {
 	mode=${3:-http}
 	/mnt/build/aaeld --attestation-api on > /tmp/aaeld.log 2>&1 &
 	pid=$!
-	i=0; while ! curl -s -o /dev/null http://127.0.0.1:8006/info && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_http http://127.0.0.1:8006/info
 	threads=2
 	[ "$2" -lt 2 ] && threads=1
 	if [ "$mode" = http ]; then

@@ -33,8 +33,8 @@
 #include <curl/curl.h>
 
 #include "aael.h"
+#include "kernel-log.h"
 
-#define DIR "/sys/kernel/security/aael/"
 #define MAX_WRITERS 64
 
 enum mode { SFS, NL, HTTP };
@@ -132,7 +132,7 @@ static int open_writer(struct writer *wr)
 
 	switch (wr->mode) {
 	case SFS:
-		wr->fd = open(DIR "event", O_WRONLY);
+		wr->fd = open(AAEL_SFS "event", O_WRONLY);
 		return wr->fd < 0 ? -1 : 0;
 	case NL:
 		if (aael_client_open(&wr->nl, err)) {
@@ -257,25 +257,6 @@ static int cmd_sample(int argc, char **argv)
 	}
 	aael_client_close(c);
 	return fclose(out) ? 1 : 0;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	size_t cap = 1 << 20, n = 0;
-	uint8_t *buf = malloc(cap);
-	int fd = open(path, O_RDONLY);
-	ssize_t r = 0;
-
-	if (fd < 0 || !buf)
-		return NULL;
-	while ((r = read(fd, buf + n, cap - n)) > 0) {
-		n += (size_t)r;
-		if (n == cap && !(buf = realloc(buf, cap *= 2)))
-			return NULL;
-	}
-	close(fd);
-	*len = n;
-	return r < 0 ? NULL : buf;
 }
 
 /* Per writer: what its ledger says of each event, and what the log holds. */
@@ -436,10 +417,8 @@ static int cmd_audit(int argc, char **argv)
 	static struct tally t[MAX_WRITERS];
 	long count[4] = { 0 }, unknown_in = 0, samples = 0;
 	struct aael_eventlog log;
-	char err[AAEL_ERRLEN];
 	int writers, bad = 0;
 	uint8_t *buf;
-	size_t len;
 
 	if (argc < 2)
 		return usage();
@@ -449,11 +428,8 @@ static int cmd_audit(int argc, char **argv)
 	for (int w = 0; w < writers; w++)
 		if (read_ledger(argv[0], w, &t[w], count))
 			return 1;
-	buf = slurp(DIR "binary_runtime_measurements", &len);
-	if (!buf || aael_eventlog_parse(buf, len, &log, err) || log.end != len) {
-		printf("the log does not parse to its end: %s\n", buf ? err : "");
+	if (load_kernel_log(&log, &buf))
 		return 1;
-	}
 	for (size_t i = 0; i < log.nr_events && !bad; i++)
 		bad = judge(&log.events[i], i, argv[0], t, writers);
 	for (int w = 0; w < writers && !bad; w++) {

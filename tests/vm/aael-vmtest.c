@@ -47,8 +47,7 @@
 
 #include "aael.h"
 #include "record.h"
-
-#define DIR "/sys/kernel/security/aael/"
+#include "kernel-log.h"
 
 static const char *errno_name(int e)
 {
@@ -122,7 +121,7 @@ static int cmd_write(int argc, char **argv)
 		text = realloc(text, len + 1);
 		text[len++] = '\n';
 	}
-	fd = open(DIR "event", O_WRONLY);
+	fd = open(AAEL_SFS "event", O_WRONLY);
 	if (fd < 0) {
 		printf("%s\n", errno_name(errno));
 		return 1;
@@ -144,51 +143,9 @@ static int cmd_write(int argc, char **argv)
 	return 0;
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	size_t cap = 1 << 16, n = 0;
-	uint8_t *buf = malloc(cap);
-	int fd = open(path, O_RDONLY);
-	ssize_t r;
-
-	if (fd < 0 || !buf) {
-		perror(path);
-		exit(2);
-	}
-	while ((r = read(fd, buf + n, cap - n)) > 0) {
-		n += (size_t)r;
-		if (n == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	if (r < 0) {
-		perror(path);
-		exit(2);
-	}
-	close(fd);
-	*len = n;
-	return buf;
-}
-
-static int load_log(struct aael_eventlog *log, uint8_t **buf)
-{
-	char err[AAEL_ERRLEN];
-	size_t len;
-
-	*buf = slurp(DIR "binary_runtime_measurements", &len);
-	if (aael_eventlog_parse(*buf, len, log, err)) {
-		printf("log does not parse: %s\n", err);
-		return -1;
-	}
-	if (!log->has_spec_id || log->end != len) {
-		printf("log has no Spec ID header or trailing bytes\n");
-		return -1;
-	}
-	return 0;
-}
-
 static int writer(int w, int events)
 {
-	int fd = open(DIR "event", O_WRONLY);
+	int fd = open(AAEL_SFS "event", O_WRONLY);
 	char text[64];
 
 	if (fd < 0)
@@ -229,7 +186,7 @@ static int cmd_stress(int argc, char **argv)
 		printf("%d writer(s) failed\n", bad);
 		return 1;
 	}
-	if (load_log(&log, &buf))
+	if (load_kernel_log(&log, &buf))
 		return 1;
 	next = calloc((size_t)writers, sizeof(int));
 	for (size_t i = 0; i < log.nr_events; i++) {
@@ -273,7 +230,7 @@ static int cmd_verify(int argc, char **argv)
 	if (argc != 1)
 		return usage();
 	pcr = (uint32_t)atoi(argv[0]);
-	if (load_log(&log, &buf))
+	if (load_kernel_log(&log, &buf))
 		return 1;
 	for (size_t i = 0; i < log.nr_events; i++) {
 		const struct aael_log_event *ev = &log.events[i];
@@ -311,7 +268,7 @@ static int cmd_record(int argc, char **argv)
 	if (argc != 1)
 		return usage();
 	seq = (size_t)atol(argv[0]);
-	if (load_log(&log, &buf) || seq >= log.nr_events)
+	if (load_kernel_log(&log, &buf) || seq >= log.nr_events)
 		return 1;
 	ev = &log.events[seq];
 	end = seq + 1 < log.nr_events ? log.events[seq + 1].offset : log.end;
@@ -369,7 +326,7 @@ static long bench_writer(const char *mode, int w, double end, double *lat)
 	long n = 0;
 
 	if (!strcmp(mode, "sfs")) {
-		fd = open(DIR "event", O_WRONLY);
+		fd = open(AAEL_SFS "event", O_WRONLY);
 		if (fd < 0)
 			return -1;
 	} else if (!strcmp(mode, "nl")) {

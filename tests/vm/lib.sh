@@ -47,6 +47,12 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 }
 
+# wait_http URL: until something answers there (at most 10 s)
+wait_http() {
+	i=0
+	while ! curl -s -o /dev/null "$1" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
 # sha384/sha512 are a module on some kernels (6.1), built in on others.
 load_hashes() {
 	modprobe -d "${AAEL_KMODS%/lib/modules/*}" crypto-sha512 2>/dev/null

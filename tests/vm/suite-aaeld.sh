@@ -12,10 +12,6 @@ PY=/usr/bin/python3
 export TPM2TOOLS_TCTI=device:/dev/tpmrm0
 URL=http://127.0.0.1:8006
 
-wait_http() {
-	i=0
-	while ! curl -s -o /dev/null "$1" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
 start_aaeld() {
 	$D "$@" > /tmp/aaeld.log 2>&1 &
 	AAELD=$!

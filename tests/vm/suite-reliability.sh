@@ -19,8 +19,7 @@ S=${AAEL_SCALE:-1}
 start_aaeld() {
 	$D --attestation-api on --tee sample > /tmp/aaeld.log 2>&1 &
 	AAELD=$!
-	i=0
-	while ! curl -s -o /dev/null $URL/info && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_http $URL/info
 }
 count() { cat $A/runtime_measurements_count; }
 

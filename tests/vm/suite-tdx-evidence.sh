@@ -26,8 +26,7 @@ echo "domain operation content" > $A/event
 
 $D --attestation-api on --tee tdx > /tmp/aaeld.log 2>&1 &
 AAELD=$!
-i=0
-while ! curl -s -o /dev/null $URL/info && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait_http $URL/info
 code=$(curl -s -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=aael-report-data")
 if [ "$code" = 200 ]; then ok "GET /aa/evidence (tdx): 200"; else
 	not_ok "GET /aa/evidence (tdx): 200" "got $code: $(cat /tmp/ev.json)"; fi
