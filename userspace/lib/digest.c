@@ -11,31 +11,29 @@
  * EVP_Digest() fetch the implementation again (locks, name lookups,
  * reference counts), which cost ~60% of a verify of a long log.
  */
-static const char *const md_names[] = { "SHA1", "SHA256", "SHA384", "SHA512", "SM3" };
-static EVP_MD *md_cache[5];
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static struct {
+	uint16_t alg;
+	const char *name;
+	EVP_MD *md;
+} mds[] = {
+	{ AAEL_ALG_SHA1, "SHA1", NULL }, { AAEL_ALG_SHA256, "SHA256", NULL },
+	{ AAEL_ALG_SHA384, "SHA384", NULL }, { AAEL_ALG_SHA512, "SHA512", NULL },
+	{ AAEL_ALG_SM3_256, "SM3", NULL },
+};
+static pthread_once_t mds_once = PTHREAD_ONCE_INIT;
 
-static void md_fetch_all(void)
+static void mds_fetch(void)
 {
-	for (size_t i = 0; i < 5; i++)
-		md_cache[i] = EVP_MD_fetch(NULL, md_names[i], NULL);
+	for (size_t i = 0; i < sizeof(mds) / sizeof(mds[0]); i++)
+		mds[i].md = EVP_MD_fetch(NULL, mds[i].name, NULL);
 }
 
 static const EVP_MD *md_of(uint16_t alg)
 {
-	pthread_once(&md_once, md_fetch_all);
-	switch (alg) {
-	case AAEL_ALG_SHA1:
-		return md_cache[0];
-	case AAEL_ALG_SHA256:
-		return md_cache[1];
-	case AAEL_ALG_SHA384:
-		return md_cache[2];
-	case AAEL_ALG_SHA512:
-		return md_cache[3];
-	case AAEL_ALG_SM3_256:
-		return md_cache[4];
-	}
+	pthread_once(&mds_once, mds_fetch);
+	for (size_t i = 0; i < sizeof(mds) / sizeof(mds[0]); i++)
+		if (mds[i].alg == alg)
+			return mds[i].md;
 	return NULL;
 }
 
@@ -62,7 +60,7 @@ int aael_extend(uint16_t alg, uint8_t *value, const uint8_t *digest)
 }
 
 static const struct aael_log_digest *digest_of(const struct aael_log_event *ev,
-					   uint16_t alg)
+					       uint16_t alg)
 {
 	for (unsigned int i = 0; i < ev->nr_digests; i++)
 		if (ev->digests[i].alg == alg)
