@@ -105,6 +105,13 @@ static int on_done(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* Every reply's attributes, by the one policy (aael_decode_reply too). */
+static int parse_reply(struct nlmsghdr *nlh, struct nlattr **tb)
+{
+	return genlmsg_parse(nlh, 0, tb, AAEL_ATTR_MAX,
+			     (struct nla_policy *)attr_policy);
+}
+
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct reply *r = arg;
@@ -114,8 +121,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	/* After a stop or an error, read on to the end to stay in sync. */
 	if (r->stopped || r->error)
 		return NL_OK;
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, AAEL_ATTR_MAX,
-			  (struct nla_policy *)attr_policy)) {
+	if (parse_reply(nlmsg_hdr(msg), tb)) {
 		r->error = -EPROTO;
 		fail(r->err, 0, "malformed reply from the kernel");
 		return NL_OK;
@@ -446,8 +452,7 @@ int aael_decode_reply(const uint8_t *buf, size_t len, uint8_t cmd, void *out,
 
 	if (len < NLMSG_HDRLEN + GENL_HDRLEN || nlh->nlmsg_len > len)
 		return fail(err, -EPROTO, "short message");
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, AAEL_ATTR_MAX,
-			  (struct nla_policy *)attr_policy))
+	if (parse_reply((struct nlmsghdr *)nlh, tb))
 		return fail(err, -EPROTO, "malformed reply from the kernel");
 	switch (cmd) {
 	case AAEL_CMD_RECORD:
