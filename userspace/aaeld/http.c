@@ -38,10 +38,16 @@ static __thread struct aael_client *tls_client;
  */
 static struct {
 	pthread_mutex_t lock;
-	bool started;
 	double tokens;
 	struct timespec last;
 } bucket = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Full at start: one second's worth may come at once. */
+static void rate_start(unsigned int rate)
+{
+	bucket.tokens = rate;
+	clock_gettime(CLOCK_MONOTONIC, &bucket.last);
+}
 
 static bool rate_allows(unsigned int rate)
 {
@@ -52,12 +58,10 @@ static bool rate_allows(unsigned int rate)
 		return true;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&bucket.lock);
-	if (bucket.started)
-		bucket.tokens += rate * ((double)(now.tv_sec - bucket.last.tv_sec) +
-					 (double)(now.tv_nsec - bucket.last.tv_nsec) / 1e9);
-	if (!bucket.started || bucket.tokens > rate)
+	bucket.tokens += rate * ((double)(now.tv_sec - bucket.last.tv_sec) +
+				 (double)(now.tv_nsec - bucket.last.tv_nsec) / 1e9);
+	if (bucket.tokens > rate)
 		bucket.tokens = rate;
-	bucket.started = true;
 	bucket.last = now;
 	ok = bucket.tokens >= 1;
 	if (ok)
@@ -117,11 +121,6 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
 	return send_json(conn, status, error_body(status, detail), NULL);
 }
 
-static enum MHD_Result send_error_retry(struct MHD_Connection *conn,
-					unsigned int status, const char *detail)
-{
-	return send_json(conn, status, error_body(status, detail), "1");
-}
 
 static bool loopback(struct MHD_Connection *conn)
 {
@@ -179,8 +178,10 @@ static enum MHD_Result post_aael(struct aaeld *d, struct MHD_Connection *conn,
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, why);
 	if (!rate_allows(d->max_rate)) {
 		event_req_free(&ev);
-		return send_error_retry(conn, MHD_HTTP_TOO_MANY_REQUESTS,
-					"over --max-rate records per second: retry later");
+		return send_json(conn, MHD_HTTP_TOO_MANY_REQUESTS,
+				 error_body(MHD_HTTP_TOO_MANY_REQUESTS,
+					    "over --max-rate records per second: retry later"),
+				 "1");
 	}
 	c = kernel(err);
 	rc = c ? aael_client_record(c, ev.domain, ev.operation, ev.content,
@@ -496,6 +497,7 @@ int http_serve(struct aaeld *d, const char *listen)
 				goto bad_addr;
 		}
 	}
+	rate_start(d->max_rate);
 	daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, d,
 				  fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
 				  fd >= 0 ? (intptr_t)fd : (intptr_t)&ss,
