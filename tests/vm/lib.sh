@@ -158,13 +158,17 @@ check_bad_writes() {
 	reject "text of max_event_size + 1: E2BIG" E2BIG $VT write --fill $((max + 1)) "big x "
 	reject "max + 1 and a newline: E2BIG" E2BIG $VT write --fill $((max + 1)) --nl "big x "
 	reject "1 MiB: E2BIG" E2BIG $VT write --fill 1048576 "big x "
-	reject "non-root: EACCES" EACCES setpriv --reuid=65534 --regid=65534 --clear-groups $VT write "a b c"
+	# Unprivileged runs exec a copy on the guest's tmpfs: the checkout may
+	# sit in a directory only root can enter (a mktemp -d clone).
+	vt_any=/tmp/aael-vmtest-anyone
+	cp $VT $vt_any && chmod 0755 $vt_any
+	reject "non-root: EACCES" EACCES setpriv --reuid=65534 --regid=65534 --clear-groups $vt_any write "a b c"
 	reject "root without CAP_SYS_ADMIN: EPERM" EPERM \
 		setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin $VT write "a b c"
 	reject "user-namespace root: EPERM" EPERM unshare --user --map-root-user $VT write "a b c"
 	reject "user namespace of a non-root user: EACCES" EACCES \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		unshare --user --map-root-user $VT write "a b c"
+		unshare --user --map-root-user $vt_any write "a b c"
 
 	c=$(cat $A/runtime_measurements_count)
 	check "text of exactly max_event_size is recorded" $VT write --fill "$max" "big x "
