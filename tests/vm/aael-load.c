@@ -10,19 +10,29 @@
  *	"<j> refused <why>" or "<j> unknown <why>". unknown is an HTTP request
  *	whose answer never came (aaeld killed after sending): it may or may
  *	not have been recorded, and nobody can tell the client which.
+ *	Each line goes out in one write(2) as soon as the attempt is over:
+ *	the suites time their faults by these ledgers while the writers run.
  *   sample FILE STOPFILE
  *	Until STOPFILE exists: GET_STATUS over netlink (count and register
- *	values, read together under the kernel's lock), one line each.
- *   audit PREFIX WRITERS [SAMPLES]
+ *	values, read together under the kernel's lock), one line each, also
+ *	written at once.
+ *   count FILE...
+ *	Prints "<ok> <attempts>": the ledger lines in FILEs (a missing file
+ *	has none) whose attempt got ok, and all of them. Only whole lines
+ *	count: a reader may catch the last one half written.
+ *   audit [--min-samples N] PREFIX WRITERS [SAMPLES]
  *	Checks the three invariants against the kernel's binary log: every
  *	"ok" is in the log exactly once, nothing refused is, nothing appears
  *	twice or out of its writer's order, no record of PREFIX is unknown to
  *	the ledgers, every record is a whole AAEL record whose digests match;
  *	and each sampled register value is the replay of the first COUNT
- *	records. Prints a summary; exits 1 on any violation.
+ *	records, with at least N samples (default 1) replayed: a sampler that
+ *	never got a sample checks nothing. Prints a summary; exits 1 on any
+ *	violation.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +46,8 @@
 #include "kernel-log.h"
 
 #define MAX_WRITERS 64
+/* "COUNT" and " alg:hex" for every bank a register can have */
+#define SAMPLE_LINE (24 + AAEL_MAX_BANKS * (16 + 2 * AAEL_MAX_DIGEST))
 
 enum mode { SFS, NL, HTTP };
 
@@ -43,8 +55,8 @@ struct writer {
 	enum mode mode;
 	int w, events;
 	const char *prefix, *url;
-	FILE *ledger;
-	int fd;
+	int ledger, fd;
+	bool ledger_failed;
 	struct aael_client *nl;
 	CURL *curl;
 	struct curl_slist *hdrs;
@@ -54,8 +66,47 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: aael-load run PREFIX WRITERS EVENTS MODES [URL]\n"
 			"       aael-load sample FILE STOPFILE\n"
-			"       aael-load audit PREFIX WRITERS [SAMPLES]\n");
+			"       aael-load count FILE...\n"
+			"       aael-load audit [--min-samples N] PREFIX WRITERS [SAMPLES]\n");
 	return 2;
+}
+
+/*
+ * One whole line in one write(2), never a stdio buffer: a reader sees the
+ * line as soon as it is true, and never two attempts' lines interleaved.
+ */
+static int vput_line(int fd, const char *fmt, va_list ap)
+{
+	char line[SAMPLE_LINE];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1;
+	return write(fd, line, (size_t)n) == n ? 0 : -1;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int put_line(int fd, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vput_line(fd, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A ledger that cannot be written fails the writer (run reports it). */
+__attribute__((format(printf, 2, 3)))
+static void note(struct writer *wr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vput_line(wr->ledger, fmt, ap))
+		wr->ledger_failed = true;
+	va_end(ap);
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *arg)
@@ -84,18 +135,18 @@ static void attempt_http(struct writer *wr, int j)
 		usleep(10000);
 	}
 	if (rc == CURLE_COULDNT_CONNECT) {
-		fprintf(wr->ledger, "%d refused connect\n", j);
+		note(wr, "%d refused connect\n", j);
 		return;
 	}
 	if (rc != CURLE_OK) {
-		fprintf(wr->ledger, "%d unknown curl-%d\n", j, rc);
+		note(wr, "%d unknown curl-%d\n", j, rc);
 		return;
 	}
 	curl_easy_getinfo(wr->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 200)	/* "retried": aaeld was down meanwhile */
-		fprintf(wr->ledger, "%d ok%s\n", j, tries ? " retried" : "");
+		note(wr, "%d ok%s\n", j, tries ? " retried" : "");
 	else
-		fprintf(wr->ledger, "%d refused http-%ld\n", j, status);
+		note(wr, "%d refused http-%ld\n", j, status);
 }
 
 static void attempt(struct writer *wr, int j)
@@ -108,17 +159,17 @@ static void attempt(struct writer *wr, int j)
 		n = snprintf(text, sizeof(text), "rel %s w%d %d", wr->prefix,
 			     wr->w, j);
 		if (write(wr->fd, text, (size_t)n) == n)
-			fprintf(wr->ledger, "%d ok\n", j);
+			note(wr, "%d ok\n", j);
 		else
-			fprintf(wr->ledger, "%d refused %s\n", j, strerror(errno));
+			note(wr, "%d refused %s\n", j, strerror(errno));
 		break;
 	case NL:
 		snprintf(text, sizeof(text), "w%d %d", wr->w, j);
 		rc = aael_client_record(wr->nl, "rel", wr->prefix, text, NULL, err);
 		if (!rc)
-			fprintf(wr->ledger, "%d ok\n", j);
+			note(wr, "%d ok\n", j);
 		else
-			fprintf(wr->ledger, "%d refused %s\n", j, strerror(-rc));
+			note(wr, "%d refused %s\n", j, strerror(-rc));
 		break;
 	case HTTP:
 		attempt_http(wr, j);
@@ -168,8 +219,8 @@ static int run_writer(struct writer *wr)
 	char path[256];
 
 	snprintf(path, sizeof(path), "/tmp/ledger-%s-%d", wr->prefix, wr->w);
-	wr->ledger = fopen(path, "w");
-	if (!wr->ledger || open_writer(wr))
+	wr->ledger = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	if (wr->ledger < 0 || open_writer(wr))
 		return 1;
 	for (int j = 0; j < wr->events; j++)
 		attempt(wr, j);
@@ -178,7 +229,7 @@ static int run_writer(struct writer *wr)
 		curl_slist_free_all(wr->hdrs);
 	}
 	aael_client_close(wr->nl);
-	return fclose(wr->ledger) ? 1 : 0;
+	return close(wr->ledger) || wr->ledger_failed ? 1 : 0;
 }
 
 static int parse_modes(char *s, enum mode *modes)
@@ -235,28 +286,84 @@ static int cmd_run(int argc, char **argv)
 static int cmd_sample(int argc, char **argv)
 {
 	struct aael_client *c = NULL;
-	char err[AAEL_ERRLEN], hex[2 * AAEL_MAX_DIGEST + 1];
+	char err[AAEL_ERRLEN], hex[2 * AAEL_MAX_DIGEST + 1], line[SAMPLE_LINE];
 	struct aael_status st;
 	struct stat sb;
-	FILE *out;
+	int out, bad = 0;
 
-	if (argc != 2 || !(out = fopen(argv[0], "w")))
+	if (argc != 2)
 		return usage();
-	while (stat(argv[1], &sb)) {
+	out = open(argv[0], O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	if (out < 0) {
+		perror(argv[0]);
+		return 1;
+	}
+	while (!bad && stat(argv[1], &sb)) {
 		/* A failed status (the TPM gone) is no sample; try again. */
 		if ((c || !aael_client_open(&c, err)) &&
 		    !aael_client_status(c, &st, err)) {
-			fprintf(out, "%llu", (unsigned long long)st.count);
+			size_t n = (size_t)snprintf(line, sizeof(line), "%llu",
+						    (unsigned long long)st.count);
+
 			for (unsigned int b = 0; b < st.nr_banks; b++)
-				fprintf(out, " %s:%s", aael_alg_name(st.value[b].alg),
-					aael_hex(hex, st.value[b].bytes,
-						 st.value[b].size));
-			fputc('\n', out);
+				n += (size_t)snprintf(line + n, sizeof(line) - n, " %s:%s",
+						      aael_alg_name(st.value[b].alg),
+						      aael_hex(hex, st.value[b].bytes,
+							       st.value[b].size));
+			bad = put_line(out, "%s\n", line);
 		}
 		usleep(20000);
 	}
 	aael_client_close(c);
-	return fclose(out) ? 1 : 0;
+	if (bad)
+		fprintf(stderr, "sample: cannot write %s\n", argv[0]);
+	return close(out) || bad ? 1 : 0;
+}
+
+/*
+ * "<ok> <attempts>" over the whole lines of the ledgers. A line ends at its
+ * '\n'; what follows the last one is a line still being written.
+ */
+static int cmd_count(int argc, char **argv)
+{
+	long ok = 0, attempts = 0;
+
+	if (argc < 1)
+		return usage();
+	for (int i = 0; i < argc; i++) {
+		char line[256];
+		size_t len = 0;
+		int ch;
+		FILE *f = fopen(argv[i], "r");
+
+		if (!f) {
+			if (errno == ENOENT)	/* the writer has not begun */
+				continue;
+			perror(argv[i]);
+			return 1;
+		}
+		while ((ch = getc(f)) != EOF) {
+			char *sp;
+
+			if (ch != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = (char)ch;
+				continue;
+			}
+			line[len] = 0;
+			len = 0;
+			attempts++;
+			/* "<j> ok" or "<j> ok retried" */
+			sp = strchr(line, ' ');
+
+			if (sp && !strncmp(sp + 1, "ok", 2) &&
+			    (sp[3] == 0 || sp[3] == ' '))
+				ok++;
+		}
+		fclose(f);
+	}
+	printf("%ld %ld\n", ok, attempts);
+	return 0;
 }
 
 /* Per writer: what its ledger says of each event, and what the log holds. */
@@ -365,7 +472,7 @@ static int check_samples(const char *path, const struct aael_eventlog *log,
 			 long *checked)
 {
 	uint8_t value[AAEL_MAX_BANKS][AAEL_MAX_DIGEST] = { 0 };
-	char line[1024];
+	char line[SAMPLE_LINE + 2];
 	unsigned long long count;
 	size_t done = 0;
 	FILE *f = fopen(path, "r");
@@ -395,8 +502,13 @@ static int check_samples(const char *path, const struct aael_eventlog *log,
 				aael_extend(ev->digests[b].alg, value[b],
 					    ev->digests[b].bytes);
 		}
-		if (!count)
-			continue;	/* nothing replayed yet */
+		/*
+		 * Before the first record the register is zero (the module
+		 * refuses a PCR that is not), but with no record at all there
+		 * are no bank names to read it by.
+		 */
+		if (!log->nr_events)
+			continue;
 		strtok_r(line, " \n", &save);
 		while ((p = strtok_r(NULL, " \n", &save)) &&
 		       sample_bank(p, &log->events[0], value))
@@ -415,11 +527,24 @@ static int check_samples(const char *path, const struct aael_eventlog *log,
 static int cmd_audit(int argc, char **argv)
 {
 	static struct tally t[MAX_WRITERS];
-	long count[4] = { 0 }, unknown_in = 0, samples = 0;
+	long count[4] = { 0 }, unknown_in = 0, samples = 0, min_samples = 1;
 	struct aael_eventlog log;
 	int writers, bad = 0;
 	uint8_t *buf;
 
+	if (argc > 1 && !strcmp(argv[0], "--min-samples")) {
+		char *end;
+
+		errno = 0;
+		min_samples = strtol(argv[1], &end, 10);
+		if (errno || end == argv[1] || *end || min_samples < 0)
+			return usage();
+		argc -= 2;
+		argv += 2;
+		/* a minimum of samples with no samples file to read them from */
+		if (argc < 3)
+			return usage();
+	}
 	if (argc < 2)
 		return usage();
 	writers = atoi(argv[1]);
@@ -446,6 +571,11 @@ static int cmd_audit(int argc, char **argv)
 	}
 	if (!bad && argc > 2 && check_samples(argv[2], &log, &samples))
 		bad = 1;
+	if (!bad && argc > 2 && samples < min_samples) {
+		printf("only %ld register samples replayed, %ld required: the "
+		       "sampler did not see the writes\n", samples, min_samples);
+		bad = 1;
+	}
 	if (bad)
 		return 1;
 	printf("ok: %ld recorded, %ld refused, %ld unknown (%ld of them recorded), "
@@ -463,6 +593,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "sample"))
 		return cmd_sample(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "count"))
+		return cmd_count(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "audit"))
 		return cmd_audit(argc - 2, argv + 2);
 	return usage();
