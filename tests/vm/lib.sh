@@ -289,3 +289,32 @@ else:
     print((rec + struct.pack('<I', len(event)) + event).hex())
 PY
 }
+
+# wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds; returns 1
+# if it never did. A bounded wait on something observable, for checks that
+# would otherwise sleep and hope; the caller fails its check on 1.
+wait_until() {
+	wu_left=$(($1 * 10))
+	shift
+	while ! "$@" > /dev/null 2>&1; do
+		wu_left=$((wu_left - 1))
+		[ $wu_left -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# exit_status PID SIGNAL: sends SIGNAL and prints the status PID (a child of
+# this shell) exits with, or "still running" if it has not exited 10 s later
+# (it is then killed): a hang is a failure, not a stuck suite.
+exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+exit_status() {
+	kill -"$2" "$1"
+	if wait_until 10 exited "$1"; then
+		wait "$1"
+		echo $?
+	else
+		kill -9 "$1"
+		wait "$1"
+		echo "still running 10 s after SIG$2"
+	fi
+}
