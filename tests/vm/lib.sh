@@ -303,18 +303,19 @@ wait_until() {
 	done
 }
 
-# exit_status PID SIGNAL: sends SIGNAL and prints the status PID (a child of
-# this shell) exits with, or "still running" if it has not exited 10 s later
-# (it is then killed): a hang is a failure, not a stuck suite.
+# exit_status PID SIGNAL: sends SIGNAL and sets ES to the status PID (a
+# child of this shell, so not from a $(...) subshell) exits with, or to
+# "still running" if it has not exited 10 s later (it is then killed): a
+# hang is a failure, not a stuck suite.
 exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 exit_status() {
 	kill -"$2" "$1"
 	if wait_until 10 exited "$1"; then
 		wait "$1"
-		echo $?
+		ES=$?
 	else
 		kill -9 "$1"
 		wait "$1"
-		echo "still running 10 s after SIG$2"
+		ES="still running 10 s after SIG$2"
 	fi
 }
