@@ -237,19 +237,6 @@ check_concurrency() {
 	check_replay "after $((writers * events)) concurrent events" "$pcr"
 }
 
-# wait_until SECONDS CMD...: polls CMD until it succeeds. Returns 1 once
-# SECONDS have passed without success: callers report that as a failure,
-# so a hang can never pass as an absence.
-wait_until() {
-	wu_left=$(($1 * 10))
-	shift
-	until "$@" > /dev/null 2>&1; do
-		wu_left=$((wu_left - 1))
-		[ $wu_left -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
-
 # nl_sockets PID: the /proc/net/netlink lines (sk Eth Pid Groups Rmem Wmem
 # Dump Locks Drops Inode) of PID's generic netlink sockets, found by inode.
 nl_sockets() {
