@@ -32,11 +32,14 @@ ledger() {
 	OKS=${1:--1} TRIES=${2:--1}
 }
 
+# Whole lines: samples written so far (none before the sampler's first).
+samples() { cat /tmp/samples 2>/dev/null | wc -l; }
+
 # The fault is due once writer 0 has recorded a third of its events and
 # the sampler has register values to check from before it.
 due() {
 	ledger /tmp/ledger-tpm-0
-	[ "$OKS" -ge $((E / 3)) ] && [ "$(wc -l < /tmp/samples)" -ge $MIN_SAMPLES ]
+	[ "$OKS" -ge $((E / 3)) ] && [ "$(samples)" -ge $MIN_SAMPLES ]
 }
 
 # exited PID: the process is gone or a zombie (kill -0 still reaches one).
@@ -74,7 +77,7 @@ wait_until 300 due || echo "# not due after 300 s: writer 0 had $OKS ok"
 # What was recorded before the kill was asked for is surely from before it.
 ledger /tmp/ledger-tpm-*
 ok_kill=$OKS tries_kill=$TRIES
-samples_kill=$(wc -l < /tmp/samples)
+samples_kill=$(samples)
 touch "$AAEL_OUT/ctl-kill-swtpm"
 check "the host killed swtpm" wait_until 30 test -f "$AAEL_OUT/ctl-swtpm-killed"
 t0=$(date +%s)
