@@ -98,6 +98,17 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "MISMATCH record 1: digest does not match" "$T/out" &&
 	ok "a tampered AAEL record fails verify (exit 1)" ||
 	not_ok "a tampered AAEL record fails verify (exit 1)" "exit $rc" "$(cat "$T/out")"
+# An AAEL record whose text length no longer fills its event would not be
+# read as AAEL, so its digests would go unchecked: malformed, exit 3.
+python3 -c "
+import struct; b = bytearray(open('$T/vectors.log','rb').read())
+struct.pack_into('<I', b, 65 + 88 + 12 + 50 + 4 + 4, 23)
+open('$T/short-text.log','wb').write(b)"
+"$CTL" verify --log "$T/short-text.log" > "$T/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q "AAEL event of 32 bytes declares 23" "$T/out" &&
+	ok "an AAEL record whose text length disagrees with its event: exit 3" ||
+	not_ok "an AAEL record whose text length disagrees with its event: exit 3" "exit $rc" "$(cat "$T/out")"
 
 # 3. Malformed and truncated logs: a clear error, exit 3, never a crash.
 # A log ends exactly after a record (or its Spec ID header) or at a whole

@@ -319,6 +319,11 @@ static void test_malformed_logs(void **state)
 		{ "255 digests", hdr + 8, 0xff, "has 255 digests" },
 		{ "an algorithm the header lacks", hdr + 12, 0x04,
 		  "unknown algorithm 0x0004" },
+		/* the first record's text length: 14, at its event + 4 */
+		{ "AAEL text shorter than its event", hdr + 104, 13,
+		  "AAEL event of 22 bytes declares 13 of text" },
+		{ "tagged event longer than its event", hdr + 104, 15,
+		  "tagged event truncated" },
 	};
 	uint8_t buf[2048];
 	struct aael_eventlog log;

@@ -197,6 +197,22 @@ static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
 			    start, ev->data_len, left(c));
 	ev->data = c->buf + c->pos;
 	c->pos += ev->data_len;
+	/*
+	 * A tagged event (TCG_PCClientTaggedEvent) must hold the bytes it
+	 * declares, as Trustee requires. An AAEL one must fill its event
+	 * exactly: otherwise it would not be taken for AAEL, and verify would
+	 * skip checking its text against its digests.
+	 */
+	if (ev->type == AAEL_EV_EVENT_TAG &&
+	    (ev->data_len < 8 || le32(ev->data + 4) > ev->data_len - 8))
+		return fail(err, "record at offset %zu: tagged event truncated",
+			    start);
+	if (ev->type == AAEL_EV_EVENT_TAG &&
+	    le32(ev->data) == AAEL_TAGGED_EVENT_ID &&
+	    le32(ev->data + 4) != ev->data_len - 8)
+		return fail(err,
+			    "record at offset %zu: AAEL event of %u bytes declares %u of text",
+			    start, ev->data_len, le32(ev->data + 4));
 	return 0;
 }
 
