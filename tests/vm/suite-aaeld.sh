@@ -74,7 +74,7 @@ url = "http://127.0.0.1:8080"
 TOML
 echo "console=ttyS0 agent.guest_components_rest_api=attestation quiet" > /tmp/cmdline
 start_aaeld -c /tmp/aa.toml --cmdline /tmp/cmdline --tee tpm
-check "aaeld serves /info" sh -c "curl -s $URL/info | jq -e '.eventlog.backend == \"tpm\" and .attestation_api'"
+check "aaeld serves /info" sh -c "curl -s -m 60 $URL/info | jq -e '.eventlog.backend == \"tpm\" and .attestation_api'"
 
 # The documented commands, literally.
 c=$(count)
@@ -87,13 +87,13 @@ check "POST /aa/aael answers exactly {seq, index 23, every bank's digest (hashli
 curl http://127.0.0.1:8006/aa/token?token_type=kbs 2>/dev/null |
 	jq -r '.token|split(".")|.[1]|@base64d|fromjson' > /tmp/claims.json
 [ -s /tmp/claims.json ] || echo null > /tmp/claims.json
-curl -s "$URL/aa/token?token_type=kbs" > /tmp/token.json
+curl -s -m 60 "$URL/aa/token?token_type=kbs" > /tmp/token.json
 $PY $O jwt-claims /tmp/token.json > /tmp/claims2.json
 expect "tokens are cached: the second GET gives the same token, one attestation" \
-	"$($PY $O same-json /tmp/claims2.json /tmp/claims.json && echo same) $(curl -s http://127.0.0.1:8080/stats | jq .tokens)" "same 1"
+	"$($PY $O same-json /tmp/claims2.json /tmp/claims.json && echo same) $(curl -s -m 60 http://127.0.0.1:8080/stats | jq .tokens)" "same 1"
 # The claims the KBS must issue for the two records this suite made, the
 # TPM's PCR 23, the nonce of its session and tee_keypair's public key.
-curl -s http://127.0.0.1:8080/attests | jq '.[0]' > /tmp/attest.json
+curl -s -m 60 http://127.0.0.1:8080/attests | jq '.[0]' > /tmp/attest.json
 $PY $O claims --tee tpm --attest /tmp/attest.json --ttl $KBS_TTL --keypair /tmp/token.json \
 	--pcr "23=$PCR23" --index 23 --banks "$BANKS" "late module ok" "test test test" > /tmp/claims.want
 check "the documented jq command's token claims = the oracle's, whole (records, digests, PCR 23, nonce, tee-pubkey, iat/exp)" \
@@ -115,7 +115,7 @@ assert d(jwk["x"]) == pub.x.to_bytes(32, "big") and d(jwk["y"]) == pub.y.to_byte
 '
 
 # Evidence that tpm2_checkquote accepts, with the aael log.
-curl -s "$URL/aa/evidence?runtime_data=hello-aael" > /tmp/ev.json
+curl -s -m 60 "$URL/aa/evidence?runtime_data=hello-aael" > /tmp/ev.json
 jq -r .ak_public /tmp/ev.json | base64 -d > /tmp/ak.der
 openssl pkey -pubin -inform DER -in /tmp/ak.der -out /tmp/ak.pem 2>/dev/null
 jq -r .tpm_quote.message /tmp/ev.json | base64 -d > /tmp/msg.bin
@@ -147,13 +147,13 @@ check "evidence cc_eventlog = the kernel's log converted by the oracle (header, 
 	cmp /tmp/cc.bin /tmp/cc.want
 
 # Reading the log back: whole answers, against the kernel's own bytes.
-curl -s "$URL/aa/aael?from=0&limit=10000" > /tmp/list.json
+curl -s -m 60 "$URL/aa/aael?from=0&limit=10000" > /tmp/list.json
 $PY $O listing --log /tmp/kernel.bin > /tmp/list.want
 check "GET /aa/aael?from=0 = the kernel's log, every record and field" $PY $O same-json /tmp/list.json /tmp/list.want
-curl -s "$URL/aa/aael?from=$c" > /tmp/list.json
+curl -s -m 60 "$URL/aa/aael?from=$c" > /tmp/list.json
 $PY $O listing --index 23 --banks "$BANKS" --from "$c" "late module ok" "test test test" > /tmp/list.want
 check "GET /aa/aael?from=N = records N.. and next" $PY $O same-json /tmp/list.json /tmp/list.want
-curl -s "$URL/aa/aael?from=0&limit=1" > /tmp/list.json
+curl -s -m 60 "$URL/aa/aael?from=0&limit=1" > /tmp/list.json
 $PY $O listing --index 23 --banks "$BANKS" "late module ok" > /tmp/list.want
 check "GET /aa/aael?from=0&limit=1 = the first record, next 1" $PY $O same-json /tmp/list.json /tmp/list.want
 
@@ -184,7 +184,7 @@ bad "space in domain (refused by the kernel)" 400 POST /aa/aael '{"domain":"a b"
 bad "content over max_event_size" 413 POST /aa/aael "{\"domain\":\"a\",\"operation\":\"b\",\"content\":\"$(head -c 20000 /dev/zero | tr '\0' x)\"}"
 bad "body over 64 KiB" 413 POST /aa/aael "{\"domain\":\"a\",\"operation\":\"b\",\"content\":\"$(head -c 70000 /dev/zero | tr '\0' x)\"}"
 before=$(state)
-got=$(curl -s -o /tmp/body -w '%{http_code}' -X POST -d '{"domain":"a","operation":"b","content":"c"}' -H "Content-Type: text/plain" $URL/aa/aael)
+got=$(curl -s -m 60 -o /tmp/body -w '%{http_code}' -X POST -d '{"domain":"a","operation":"b","content":"c"}' -H "Content-Type: text/plain" $URL/aa/aael)
 expect "wrong Content-Type: HTTP 415, nothing recorded" "$got $(state)" "415 $before"
 bad "unknown route" 404 GET /aa/nothing
 bad "unknown top-level route" 404 GET /metrics
@@ -244,9 +244,9 @@ check "... naming the file and the reason" sh -c "grep /tmp/aa-bad.toml /tmp/bad
 printf 'version = "0.1.0"\nalgorithm = "sha384"\n[data]\n"aa.toml" = """\n[eventlog_config]\nenable_eventlog = true\n[token_configs.kbs]\nurl = "http://127.0.0.1:8080"\n"""\n' > /tmp/initdata.toml
 gzip -c /tmp/initdata.toml | base64 -w0 > /tmp/initdata.b64
 start_aaeld --initdata /tmp/initdata.b64 --attestation-api on --tee sample
-curl -s "$URL/aa/token?token_type=kbs" > /tmp/token-id.json
+curl -s -m 60 "$URL/aa/token?token_type=kbs" > /tmp/token-id.json
 cp $A/binary_runtime_measurements /tmp/kernel-id.bin
-curl -s http://127.0.0.1:8080/attests | jq '.[-1]' > /tmp/attest-id.json
+curl -s -m 60 http://127.0.0.1:8080/attests | jq '.[-1]' > /tmp/attest-id.json
 jq '."init-data"' /tmp/attest-id.json > /tmp/initdata.got
 $PY -c 'import json, sys; json.dump({"format": "toml", "body": open(sys.argv[1], "rb").read().decode()}, sys.stdout)' \
 	/tmp/initdata.toml > /tmp/initdata.want
@@ -271,7 +271,7 @@ start_aaeld -c /tmp/aa-short.toml --attestation-api on --tee sample
 curl -s -m 60 "$URL/aa/token?token_type=kbs" | jq -r .token > /tmp/short1
 curl -s -m 60 "$URL/aa/token?token_type=kbs" | jq -r .token > /tmp/short2
 expect "a token within a minute of its expiry is replaced: 2 GETs, 2 attestations, 2 different tokens" \
-	"$(curl -s http://127.0.0.1:8082/stats | jq .tokens) $(grep -c '^ey' /tmp/short1 /tmp/short2 | tr '\n' ' ')$(cmp -s /tmp/short1 /tmp/short2 || echo different)" \
+	"$(curl -s -m 60 http://127.0.0.1:8082/stats | jq .tokens) $(grep -c '^ey' /tmp/short1 /tmp/short2 | tr '\n' ' ')$(cmp -s /tmp/short1 /tmp/short2 || echo different)" \
 	"2 /tmp/short1:1 /tmp/short2:1 different"
 stop_aaeld
 kill $KS
@@ -283,8 +283,8 @@ tee_auto() {	# shell commands run in aaeld's namespace first
 	unshare -m sh -c "$1 && exec $D --tee auto --attestation-api on --listen 127.0.0.1:8013" \
 		> /tmp/auto.log 2>&1 &
 	P=$!
-	wait_until 10 curl -s -o /dev/null http://127.0.0.1:8013/info
-	curl -s -m 10 http://127.0.0.1:8013/info | jq -r .tee
+	wait_until 10 curl -s -m 60 -o /dev/null http://127.0.0.1:8013/info
+	curl -s -m 60 -m 10 http://127.0.0.1:8013/info | jq -r .tee
 	kill $P
 	wait $P 2>/dev/null
 }
@@ -297,7 +297,7 @@ expect "--tee auto with neither: sample" "$(tee_auto 'mount -t tmpfs none /dev')
 c=$(count)
 $D --attestation-api on --tee sample --listen '[::1]:8011' > /tmp/aaeld6.log 2>&1 &
 P=$!
-wait_until 10 curl -sg -o /dev/null 'http://[::1]:8011/info'
+wait_until 10 curl -sg -m 5 -o /dev/null 'http://[::1]:8011/info'
 expect "--listen [::1]:8011: a POST over IPv6 is recorded" \
 	"$(curl -sg -m 60 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 		-d '{"domain":"ipv6","operation":"loopback","content":"ok"}' 'http://[::1]:8011/aa/aael') $(count)" \
@@ -306,7 +306,7 @@ kill $P; wait $P 2>/dev/null
 ip -6 addr add fd00::9/128 dev lo nodad
 $D --attestation-api on --tee sample --listen '[::]:8012' > /tmp/aaeld6b.log 2>&1 &
 P=$!
-wait_until 10 curl -sg -o /dev/null 'http://[::1]:8012/info'
+wait_until 10 curl -sg -m 5 -o /dev/null 'http://[::1]:8012/info'
 expect "--listen [::]:8012: a non-loopback IPv6 peer gets 403, ::1 gets 200" \
 	"$(curl -sg -m 60 -o /dev/null -w '%{http_code}' --interface fd00::9 'http://[fd00::9]:8012/info') $(curl -sg -m 60 -o /dev/null -w '%{http_code}' 'http://[::1]:8012/info')" \
 	"403 200"
@@ -318,15 +318,15 @@ $D -c /tmp/aa.toml --cmdline /tmp/cmdline --tee tpm --listen 0.0.0.0:8007 > /tmp
 P=$!
 wait_http http://127.0.0.1:8007/info
 expect "a non-loopback peer gets 403" \
-	"$(curl -s -o /tmp/body -w '%{http_code}' --interface 10.9.9.9 http://10.9.9.9:8007/info)" 403
+	"$(curl -s -m 60 -o /tmp/body -w '%{http_code}' --interface 10.9.9.9 http://10.9.9.9:8007/info)" 403
 expect "a loopback peer of the same server gets 200" \
-	"$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8007/info)" 200
+	"$(curl -s -m 60 -o /dev/null -w '%{http_code}' http://127.0.0.1:8007/info)" 200
 kill $P; wait $P 2>/dev/null
 $D -c /tmp/aa.toml --cmdline /tmp/cmdline --tee tpm --listen unix:/tmp/aaeld.sock > /tmp/aaeld3.log 2>&1 &
 P=$!
 i=0; while [ ! -S /tmp/aaeld.sock ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 expect "a Unix socket works" \
-	"$(curl -s --unix-socket /tmp/aaeld.sock -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"domain":"unix","operation":"socket","content":"ok"}' http://localhost/aa/aael)" 200
+	"$(curl -s -m 60 --unix-socket /tmp/aaeld.sock -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"domain":"unix","operation":"socket","content":"ok"}' http://localhost/aa/aael)" 200
 kill $P; wait $P 2>/dev/null
 
 # KBS failures surface as 502/503 with the KBS's detail, never a crash.
@@ -342,7 +342,7 @@ kill $K2
 printf '[eventlog_config]\nenable_eventlog = true\n[token_configs.kbs]\nurl = "http://127.0.0.1:8099"\n' > /tmp/aa-down.toml
 start_aaeld -c /tmp/aa-down.toml --attestation-api on --tee tpm
 bad "an unreachable KBS: 503" 503 GET "/aa/token?token_type=kbs"
-check "aaeld is still up after the KBS errors" sh -c "curl -s $URL/info | jq -e .name"
+check "aaeld is still up after the KBS errors" sh -c "curl -s -m 60 $URL/info | jq -e .name"
 stop_aaeld
 
 # The KBS over HTTPS, trusted through aa.toml's cert (a CA made here):
@@ -360,7 +360,7 @@ $PY /mnt/tests/kbs/test-kbs.py --port 8443 --tls-cert /tmp/kbs-tls.pem --tls-key
 	> /tmp/kbs-tls.log 2>&1 &
 KTLS=$!
 i=0
-while ! curl -s --cacert /tmp/ca.pem -o /dev/null https://127.0.0.1:8443/stats && [ $i -lt 100 ]; do
+while ! curl -s -m 60 --cacert /tmp/ca.pem -o /dev/null https://127.0.0.1:8443/stats && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 tls_toml() {	# CA-FILE
@@ -370,7 +370,7 @@ tls_toml() {	# CA-FILE
 tls_toml /tmp/ca.pem > /tmp/aa-tls.toml
 start_aaeld -c /tmp/aa-tls.toml --attestation-api on --tee tpm
 check "KBS over HTTPS with aa.toml's cert: a token" sh -c \
-	"curl -s '$URL/aa/token?token_type=kbs' | jq -e '.token | split(\".\") | length == 3'"
+	"curl -s -m 60 '$URL/aa/token?token_type=kbs' | jq -e '.token | split(\".\") | length == 3'"
 stop_aaeld
 tls_toml /tmp/other.pem > /tmp/aa-tls-other.toml
 start_aaeld -c /tmp/aa-tls-other.toml --attestation-api on --tee tpm
@@ -470,7 +470,7 @@ expect "restart: every 200 is in the log" "$(comm -23 /tmp/acked /tmp/logged)" "
 expect "restart: nothing is in the log twice" "$(uniq -d /tmp/logged)" ""
 check "restart: the log replays to the PCR" $CTL verify
 expect "restart: the restarted aaeld serves the same log" \
-	"$(curl -s "$URL/aa/aael?from=0&limit=10000" | jq '.records | length')" "$(count)"
+	"$(curl -s -m 60 "$URL/aa/aael?from=0&limit=10000" | jq '.records | length')" "$(count)"
 stop_aaeld
 kill $KBS
 wait $KBS 2>/dev/null
