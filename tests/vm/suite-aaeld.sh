@@ -283,7 +283,7 @@ tee_auto() {	# shell commands run in aaeld's namespace first
 	unshare -m sh -c "$1 && exec $D --tee auto --attestation-api on --listen 127.0.0.1:8013" \
 		> /tmp/auto.log 2>&1 &
 	P=$!
-	wait_until 10 curl -s -m 60 -o /dev/null http://127.0.0.1:8013/info
+	wait_until 10 curl -s -m 5 -o /dev/null http://127.0.0.1:8013/info
 	curl -s -m 60 -m 10 http://127.0.0.1:8013/info | jq -r .tee
 	kill $P
 	wait $P 2>/dev/null
