@@ -24,7 +24,8 @@
  *	(its limit), for SECONDS.
  *	Prints one JSON line: ops, rate and latency percentiles.
  *   nlraw CASE
- *	Sends a hand-built (malformed) AAEL_CMD_RECORD and prints the errno
+ *	Sends a hand-built (malformed) AAEL_CMD_RECORD (or for dump-seq-u32,
+ *	AAEL_CMD_GET_RECORDS) and prints the errno
  *	name and the kernel's extended-ack message ("EINVAL: reason"), or "ok".
  *   nlrecord --fill N DOMAIN OPERATION
  *	RECORD of an N-byte event, then a dump from its seq: prints the
@@ -656,9 +657,16 @@ static int cmd_nlraw(int argc, char **argv)
 	if (argc != 1)
 		return usage();
 	sk = nl_open();
-	msg = nl_request(nl_family(sk), NLM_F_ACK, AAEL_CMD_RECORD);
-	if (nlraw_fill(msg, argv[0]))
-		return usage();
+	if (!strcmp(argv[0], "dump-seq-u32")) {
+		/* The dump's one input attribute, a u64, sent as a u32. */
+		msg = nl_request(nl_family(sk), NLM_F_DUMP, AAEL_CMD_GET_RECORDS);
+		if (nla_put_u32(msg, AAEL_ATTR_SEQ, 0))
+			return 2;
+	} else {
+		msg = nl_request(nl_family(sk), NLM_F_ACK, AAEL_CMD_RECORD);
+		if (nlraw_fill(msg, argv[0]))
+			return usage();
+	}
 	nl_transact(sk, msg, false, &r);
 	if (r.error)
 		return nl_print_error(&r);

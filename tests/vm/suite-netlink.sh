@@ -198,6 +198,8 @@ rejnl "unknown attribute type: EINVAL" \
 	"EINVAL: Unknown attribute type" $VT nlraw unknown-attribute
 rejnl "string attribute flagged NLA_F_NESTED: EINVAL" \
 	"EINVAL: NLA_F_NESTED not expected" $VT nlraw nested-flag
+rejnl "dump with its u64 SEQ sent as a u32: EINVAL" \
+	"EINVAL: invalid attribute length" $VT nlraw dump-seq-u32
 c=$(count)
 expect "a well-formed hand-built RECORD is accepted" "$($VT nlraw valid)" ok
 expect "... and recorded once" "$(count)" $((c + 1))
@@ -239,4 +241,8 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "MISMATCH register 23 sha256" /tmp/verify.out &&
 	ok "after tpm2_pcrextend on PCR 23, verify fails (exit 1, MISMATCH)" ||
 	not_ok "after tpm2_pcrextend on PCR 23, verify fails (exit 1, MISMATCH)" "exit $rc" "$(cat /tmp/verify.out)"
+expect "after tpm2_pcrextend of sha256: that bank mismatches, every other matches" \
+	"$(sed -n 's/^\(MISMATCH\|match\) register 23 \([a-z0-9]*\).*/\1 \2/p' /tmp/verify.out | sort)" \
+	"$(for b in $(sed -n 's/^banks: //p' $A/register); do
+		[ "$b" = sha256 ] && echo "MISMATCH $b" || echo "match $b"; done | sort)"
 finish
