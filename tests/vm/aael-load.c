@@ -12,6 +12,9 @@
  *	not have been recorded, and nobody can tell the client which.
  *	Each line goes out in one write(2) as soon as the attempt is over:
  *	the suites time their faults by these ledgers while the writers run.
+ *	An HTTP writer whose connect is refused also writes "<j>" to
+ *	/tmp/down-PREFIX-<w> before it retries: the fact that it found aaeld
+ *	gone, which its ledger tells only once the attempt is over.
  *   sample FILE STOPFILE
  *	Until STOPFILE exists: GET_STATUS over netlink (count and register
  *	values, read together under the kernel's lock), one line each, also
@@ -55,8 +58,8 @@ struct writer {
 	enum mode mode;
 	int w, events;
 	const char *prefix, *url;
-	int ledger, fd;
-	bool ledger_failed;
+	int ledger, down, fd;
+	bool io_failed;
 	struct aael_client *nl;
 	CURL *curl;
 	struct curl_slist *hdrs;
@@ -105,8 +108,20 @@ static void note(struct writer *wr, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vput_line(wr->ledger, fmt, ap))
-		wr->ledger_failed = true;
+		wr->io_failed = true;
 	va_end(ap);
+}
+
+static void note_down(struct writer *wr, int j)
+{
+	char path[256];
+
+	if (wr->down < 0) {
+		snprintf(path, sizeof(path), "/tmp/down-%s-%d", wr->prefix, wr->w);
+		wr->down = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	}
+	if (wr->down < 0 || put_line(wr->down, "%d\n", j))
+		wr->io_failed = true;
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *arg)
@@ -132,6 +147,8 @@ static void attempt_http(struct writer *wr, int j)
 		rc = curl_easy_perform(wr->curl);
 		if (rc != CURLE_COULDNT_CONNECT)
 			break;
+		if (!tries)
+			note_down(wr, j);
 		usleep(10000);
 	}
 	if (rc == CURLE_COULDNT_CONNECT) {
@@ -229,7 +246,9 @@ static int run_writer(struct writer *wr)
 		curl_slist_free_all(wr->hdrs);
 	}
 	aael_client_close(wr->nl);
-	return close(wr->ledger) || wr->ledger_failed ? 1 : 0;
+	if (wr->down >= 0 && close(wr->down))
+		wr->io_failed = true;
+	return close(wr->ledger) || wr->io_failed ? 1 : 0;
 }
 
 static int parse_modes(char *s, enum mode *modes)
@@ -265,7 +284,7 @@ static int cmd_run(int argc, char **argv)
 	for (int w = 0; w < writers; w++) {
 		struct writer wr = {
 			.mode = modes[w % nmodes], .w = w, .events = events,
-			.prefix = argv[0], .fd = -1,
+			.prefix = argv[0], .fd = -1, .down = -1,
 			.url = argc > 4 ? argv[4] : "http://127.0.0.1:8006/aa/aael",
 		};
 
