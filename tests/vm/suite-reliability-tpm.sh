@@ -10,7 +10,7 @@ SUITE=reliability-tpm
 . /mnt/tests/vm/lib.sh
 L=/mnt/build/aael-load
 S=${AAEL_SCALE:-1}
-E=$((250 * S))
+E=$((500 * S))
 MIN_SAMPLES=10
 
 # wait_until SECONDS CMD...: polls until CMD succeeds; 1 once SECONDS have
@@ -34,13 +34,6 @@ ledger() {
 
 # Whole lines: samples written so far (none before the sampler's first).
 samples() { cat /tmp/samples 2>/dev/null | wc -l; }
-
-# The fault is due once writer 0 has recorded a third of its events and
-# the sampler has register values to check from before it.
-due() {
-	ledger /tmp/ledger-tpm-0
-	[ "$OKS" -ge $((E / 3)) ] && [ "$(samples)" -ge $MIN_SAMPLES ]
-}
 
 # exited PID: the process is gone or a zombie (kill -0 still reaches one).
 exited() {
@@ -73,7 +66,13 @@ $L sample /tmp/samples /tmp/sample.stop &
 SAMPLER=$!
 $L run tpm 4 $E sfs,nl > /tmp/run.out 2>&1 &
 RUN=$!
-wait_until 300 due || echo "# not due after 300 s: writer 0 had $OKS ok"
+# The fault is due once the sampler has register values to check from
+# before it and writer 0 has recorded a tenth of its events. Early, and
+# timed by aael-load's own 10 ms poll: the writers must still be running
+# when the host gets round to the kill, and a third of 250 events, polled
+# from the shell, once came after they had all finished.
+$L wait lines $MIN_SAMPLES 300 /tmp/samples > /dev/null &&
+	$L wait ok $((E / 10)) 300 /tmp/ledger-tpm-0 > /dev/null
 # What was recorded before the kill was asked for is surely from before it.
 ledger /tmp/ledger-tpm-*
 ok_kill=$OKS tries_kill=$TRIES
@@ -81,8 +80,8 @@ samples_kill=$(samples)
 touch "$AAEL_OUT/ctl-kill-swtpm"
 check "the host killed swtpm" wait_until 30 test -f "$AAEL_OUT/ctl-swtpm-killed"
 t0=$(date +%s)
-check "the kill came mid-stream: $ok_kill ok of $((4 * E)) (writer 0 at >= $((E / 3))), $samples_kill register samples before" \
-	sh -c "[ $ok_kill -ge $((E / 3)) ] && [ $tries_kill -lt $((4 * E)) ] && [ $samples_kill -ge $MIN_SAMPLES ]"
+check "the kill came mid-stream: $ok_kill ok of $((4 * E)) (writer 0 at >= $((E / 10))), $samples_kill register samples before" \
+	sh -c "[ $ok_kill -ge $((E / 10)) ] && [ $tries_kill -lt $((4 * E)) ] && [ $samples_kill -ge $MIN_SAMPLES ]"
 # Writes after the kill fail instead of hanging, so the writers end.
 if wait_until 300 exited $RUN; then
 	ok "writers ended $(($(date +%s) - t0)) s after the TPM went away"
@@ -113,10 +112,15 @@ check "after the kill: $((TRIES - tries_kill)) more attempts, $refusedn failed w
 	sh -c "[ $TRIES -gt $tries_kill ] && [ $refusedn -gt 0 ]"
 # The TPM does not come back: in each writer's order, once EIO, always EIO.
 expect "no writer got ok after its first EIO" \
-	"$(for f in /tmp/ledger-tpm-*; do awk '/refused/ { eio = 1 } eio && $2 == "ok" { print FILENAME ": " $0; exit }' "$f"; done)" ""
-expect "every attempt is ok or EIO" "$(cat /tmp/ledger-tpm-* | grep -vc -e ' ok$' -e 'refused Input/output error')" 0
+	"$(for f in /tmp/ledger-tpm-*; do awk '/refused Input\/output error/ { eio = 1 } eio && $2 == "ok" { print FILENAME ": " $0; exit }' "$f"; done)" ""
+# The extend in flight when swtpm died gets no answer: tpm_tis times out
+# (ETIME). Only one can be: the TPM takes one command at a time.
+etimen=$(cat /tmp/ledger-tpm-* | grep -c 'refused Timer expired')
+expect "every attempt is ok or EIO (or ETIME)" \
+	"$(grep -Hv -e ' ok$' -e 'refused Input/output error' -e 'refused Timer expired' /tmp/ledger-tpm-*)" ""
+check "at most one ETIME, the extend in flight at the kill ($etimen)" test "$etimen" -le 1
 expect "records = successes" "$(cat $A/runtime_measurements_count)" "$okn"
-expect "extend_failures counts every refused write" "$(cat $A/extend_failures)" "$refusedn"
+expect "extend_failures counts every refused write" "$(cat $A/extend_failures)" "$((refusedn + etimen))"
 c=$(cat $A/runtime_measurements_count)
 out=$(timeout 60 $VT write 'after tpm gone')
 expect "a write now: EIO, within 60 s" "$?:$out" "1:EIO"

@@ -42,12 +42,6 @@ ledger() {
 	set -- $($L count "$@")
 	OKS=${1:--1} TRIES=${2:--1}
 }
-oks_at_least() {
-	n=$1
-	shift
-	ledger "$@"
-	[ "$OKS" -ge "$n" ]
-}
 
 # audit DESC PREFIX WRITERS [SAMPLES MIN-SAMPLES]
 audit() {
@@ -145,7 +139,7 @@ RUN=$!
 # events recorded, as their ledgers say while they run.
 KILL_AT=$((E / 4))
 [ $KILL_AT -gt 300 ] && KILL_AT=300
-wait_until 300 oks_at_least $KILL_AT $HTTP || echo "# HTTP writers: $OKS ok after 300 s"
+$L wait ok $KILL_AT 300 $HTTP > /dev/null
 kill -9 $AAELD
 wait $AAELD 2>/dev/null
 ledger $HTTP
