@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <net/sock.h>
 #include "aael.h"
 
 static struct genl_family aael_family;
@@ -22,10 +23,17 @@ static const struct nla_policy aael_policy[AAEL_ATTR_MAX + 1] = {
 	[AAEL_ATTR_SEQ] = { .type = NLA_U64 },
 };
 
-/* Same rule as the event file: CAP_SYS_ADMIN in the initial namespace. */
+/*
+ * Same rule as the event file, CAP_SYS_ADMIN in the initial namespace, for
+ * both the socket's opener and the sender. netlink_capable() alone (and so
+ * GENL_ADMIN_PERM) skips the opener whenever the message names a
+ * destination (NETLINK_SKB_DST: every sendto(), libnl's way), so a socket
+ * opened unprivileged and handed to a privileged sender would pass.
+ */
 static bool aael_nl_may_record(const struct sk_buff *skb)
 {
-	return netlink_capable(skb, CAP_SYS_ADMIN);
+	return netlink_capable(skb, CAP_SYS_ADMIN) &&
+	       sk_capable(NETLINK_CB(skb).sk, CAP_SYS_ADMIN);
 }
 
 static int aael_nl_string(struct genl_info *info, int type, const char **s,
