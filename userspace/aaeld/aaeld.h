@@ -62,6 +62,18 @@ struct kbs_error {
 struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 			      struct kbs_error *e);
 
+/* kbs_reply.c: the KBS client's parts without I/O */
+struct evp_pkey_st;
+int kbs_seterr(struct kbs_error *e, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A reply's HTTP status and body (NUL-terminated, or NULL) to *reply. */
+int kbs_reply_parse(long status, const char *body, const char *path,
+		    struct json_object **reply, struct kbs_error *e);
+/* {"token", "tee_keypair"} for a token string and the tee key. */
+struct json_object *kbs_token_result(struct json_object *token,
+				     struct evp_pkey_st *key, struct kbs_error *e);
+long jwt_exp(const char *token);
+
 /* http.c */
 struct aaeld {
 	struct aaeld_config config;

@@ -5,7 +5,6 @@
  * P-256 key, then the token. Tokens are cached until they expire.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +12,8 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "aaeld.h"
 
@@ -44,17 +43,6 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int seterr(struct kbs_error *e, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = status;
-	va_start(ap, fmt);
-	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* POST a JSON body; the reply is parsed into *reply. */
 static int post(CURL *h, const char *url, const char *path,
 		struct json_object *body, struct json_object **reply,
@@ -65,6 +53,7 @@ static int post(CURL *h, const char *url, const char *path,
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	long status = 0;
 	CURLcode rc;
+	int ret;
 
 	snprintf(full, sizeof(full), "%s%s", url, path);
 	curl_easy_setopt(h, CURLOPT_URL, full);
@@ -79,25 +68,12 @@ static int post(CURL *h, const char *url, const char *path,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
 		free(b.p);
-		return seterr(e, 503, "KBS %s unreachable: %s", full,
+		return kbs_seterr(e, 503, "KBS %s unreachable: %s", full,
 			      curl_easy_strerror(rc));
 	}
-	*reply = b.p ? json_tokener_parse(b.p) : NULL;
-	if (status != 200) {
-		struct json_object *d;
-		const char *detail = b.p ? b.p : "";
-
-		if (*reply && json_object_object_get_ex(*reply, "detail", &d))
-			detail = json_object_get_string(d);
-		seterr(e, 502, "KBS %s: HTTP %ld: %.180s", path, status, detail);
-		json_object_put(*reply);
-		free(b.p);
-		return -1;
-	}
+	ret = kbs_reply_parse(status, b.p, path, reply, e);
 	free(b.p);
-	if (!*reply)
-		return seterr(e, 502, "KBS %s: reply is not JSON", path);
-	return 0;
+	return ret;
 }
 
 /* {"kty","crv","alg","x","y"} of an EC P-256 public key. */
@@ -150,51 +126,13 @@ static void report_data(const char *nonce, struct json_object *jwk,
 	json_object_put(o);
 }
 
-static char *private_pem(EVP_PKEY *key)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (bio && PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
-		n = BIO_get_mem_data(bio, &data);
-		out = strndup(data, (size_t)n);
-	}
-	BIO_free(bio);
-	return out;
-}
-
-/* exp of a JWT, or 0 */
-static long jwt_exp(const char *token)
-{
-	const char *p = strchr(token, '.'), *q;
-	struct json_object *claims, *exp;
-	uint8_t *payload;
-	size_t len;
-	long v = 0;
-	char *seg;
-
-	if (!p || !(q = strchr(p + 1, '.')))
-		return 0;
-	seg = strndup(p + 1, (size_t)(q - p - 1));
-	if (seg && !b64_decode(seg, &payload, &len)) {
-		claims = json_tokener_parse((char *)payload);
-		if (claims && json_object_object_get_ex(claims, "exp", &exp))
-			v = (long)json_object_get_int64(exp);
-		json_object_put(claims);
-		free(payload);
-	}
-	free(seg);
-	return v;
-}
-
 static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 				  CURL *h, struct kbs_error *e)
 {
 	struct json_object *req, *rep = NULL, *v, *jwk = NULL, *ev = NULL;
 	struct json_object *out = NULL;
 	EVP_PKEY *key = NULL;
-	char err[AAEL_ERRLEN], *pem = NULL;
+	char err[AAEL_ERRLEN];
 	char nonce[256];
 	uint8_t rd[48];
 
@@ -207,7 +145,7 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 	if (!json_object_object_get_ex(rep, "nonce", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) >= (int)sizeof(nonce)) {
-		seterr(e, 502, "KBS auth: no nonce in the reply");
+		kbs_seterr(e, 502, "KBS auth: no nonce in the reply");
 		goto out;
 	}
 	snprintf(nonce, sizeof(nonce), "%s", json_object_get_string(v));
@@ -215,13 +153,13 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 	key = EVP_EC_gen("P-256");
 	jwk = key ? jwk_of(key) : NULL;
 	if (!jwk) {
-		seterr(e, 500, "cannot make an EC P-256 key");
+		kbs_seterr(e, 500, "cannot make an EC P-256 key");
 		goto out;
 	}
 	report_data(nonce, jwk, rd);
 	ev = evidence_get(tee, rd, sizeof(rd), err);
 	if (!ev) {
-		seterr(e, 500, "evidence: %s", err);
+		kbs_seterr(e, 500, "evidence: %s", err);
 		goto out;
 	}
 	json_object_put(req);
@@ -248,15 +186,11 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 		goto out;
 	if (!json_object_object_get_ex(rep, "token", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
-		seterr(e, 502, "KBS attest: no token in the reply");
+		kbs_seterr(e, 502, "KBS attest: no token in the reply");
 		goto out;
 	}
-	pem = private_pem(key);
-	out = json_object_new_object();
-	json_object_object_add(out, "token", json_object_get(v));
-	json_object_object_add(out, "tee_keypair", json_object_new_string(pem ? pem : ""));
+	out = kbs_token_result(v, key, e);
 out:
-	free(pem);
 	json_object_put(req);
 	json_object_put(rep);
 	json_object_put(jwk);
@@ -276,7 +210,7 @@ struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 	CURL *h;
 
 	if (!c->kbs_url) {
-		seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml)");
+		kbs_seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml)");
 		return NULL;
 	}
 	pthread_mutex_lock(&cache_lock);
