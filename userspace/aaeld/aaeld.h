@@ -73,6 +73,9 @@ int kbs_reply_parse(long status, const char *body, const char *path,
 struct json_object *kbs_token_result(struct json_object *token,
 				     struct evp_pkey_st *key, struct kbs_error *e);
 long jwt_exp(const char *token);
+/* o[key] = v, taking v; -1 (v released) when o or v is NULL (out of
+ * memory) or the add fails, so that a chain of adds needs one check. */
+int jadd(struct json_object *o, const char *key, struct json_object *v);
 
 /* http.c */
 struct aaeld {

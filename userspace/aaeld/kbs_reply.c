@@ -4,6 +4,7 @@
  * tests can drive them: a reply's status and body to a parsed reply or an
  * error, the exp claim of a token, and the {token, tee_keypair} result.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,15 @@ int kbs_seterr(struct kbs_error *e, int status, const char *fmt, ...)
 	return -1;
 }
 
+int jadd(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!o || !v || json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
 int kbs_reply_parse(long status, const char *body, const char *path,
 		    struct json_object **reply, struct kbs_error *e)
 {
@@ -36,7 +46,10 @@ int kbs_reply_parse(long status, const char *body, const char *path,
 		if (*reply && json_object_object_get_ex(*reply, "detail", &d))
 			detail = json_object_get_string(d);
 		kbs_seterr(e, 502, "KBS %s: HTTP %ld: %.180s", path, status, detail);
+		/* cleared: the caller puts whatever is left here (it was
+		 * freed twice, and json-c aborted, on every refusal) */
 		json_object_put(*reply);
+		*reply = NULL;
 		return -1;
 	}
 	if (!*reply)
@@ -52,23 +65,43 @@ static char *private_pem(EVP_PKEY *key)
 
 	if (bio && PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
 		n = BIO_get_mem_data(bio, &data);
-		out = strndup(data, (size_t)n);
+		if (n > 0)
+			out = strndup(data, (size_t)n);
 	}
 	BIO_free(bio);
 	return out;
 }
 
+/* Without its private key the caller cannot open what the KBS encrypts to
+ * the tee key: an export failure is an error, never an empty tee_keypair. */
 struct json_object *kbs_token_result(struct json_object *token, EVP_PKEY *key,
 				     struct kbs_error *e)
 {
 	char *pem = private_pem(key);
-	struct json_object *out = json_object_new_object();
+	struct json_object *out = NULL, *t = NULL, *k = NULL;
 
-	(void)e;
-	json_object_object_add(out, "token", json_object_get(token));
-	json_object_object_add(out, "tee_keypair", json_object_new_string(pem ? pem : ""));
+	if (!pem) {
+		kbs_seterr(e, 500, "cannot export the tee key (PEM)");
+		return NULL;
+	}
+	out = json_object_new_object();
+	t = json_object_get(token);
+	k = json_object_new_string(pem);
 	free(pem);
+	if (!out || !t || !k || json_object_object_add(out, "token", t)) {
+		json_object_put(k);
+		json_object_put(t);
+		goto fail;
+	}
+	if (json_object_object_add(out, "tee_keypair", k)) {
+		json_object_put(k);
+		goto fail;
+	}
 	return out;
+fail:
+	json_object_put(out);
+	kbs_seterr(e, 500, "out of memory for the token reply");
+	return NULL;
 }
 
 /* exp of a JWT, or 0 */
@@ -85,7 +118,16 @@ long jwt_exp(const char *token)
 		return 0;
 	seg = strndup(p + 1, (size_t)(q - p - 1));
 	if (seg && !b64_decode(seg, &payload, &len)) {
-		claims = json_tokener_parse((char *)payload);
+		/* by length, not up to a NUL: the payload is data, not a string */
+		struct json_tokener *tok = json_tokener_new();
+
+		claims = tok && len <= INT_MAX ?
+			json_tokener_parse_ex(tok, (char *)payload, (int)len) : NULL;
+		if (claims && json_tokener_get_error(tok) != json_tokener_success) {
+			json_object_put(claims);
+			claims = NULL;
+		}
+		json_tokener_free(tok);
 		if (claims && json_object_object_get_ex(claims, "exp", &exp))
 			v = (long)json_object_get_int64(exp);
 		json_object_put(claims);
