@@ -124,6 +124,12 @@ def replay(events, pcr, alg):
 
 
 def attest(session, body):
+    # What came, for the tests (GET /attests): they compare the token's
+    # claims and the init-data with what they gave aaeld.
+    record = {"nonce": session["nonce"], "tee": session["tee"]}
+    if "init-data" in body:
+        record["init-data"] = body["init-data"]
+    SERVER.attests.append(record)
     rt = body.get("runtime-data", {})
     if rt.get("nonce") != session["nonce"]:
         raise KbsError("InvalidNonce", "runtime-data nonce is not this session's")
@@ -160,6 +166,7 @@ def attest(session, body):
         if c["type_name"] == "EV_EVENT_TAG" and not c["digest_matches_event"]:
             raise KbsError("InvalidEvidence", "an AAEL record's digest does not match its event")
     now = int(time.time())
+    record["iat"] = now
     annotated = {"runtime_data_claims": {"tee-pubkey": jwk, "nonce": session["nonce"]},
                  "uefi_event_logs": claims, "tee": session["tee"]}
     if registers is not None:
@@ -232,6 +239,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/stats":   # for the tests
             self.reply(200, {"tokens": SERVER.tokens, "refusals": SERVER.refusals})
+        elif self.path == "/attests":   # every attest request: nonce, tee, init-data, iat
+            self.reply(200, SERVER.attests)
         else:
             self.reply(404, {"type": "NotFound", "detail": self.path})
 
@@ -256,6 +265,7 @@ def main():
     SERVER.key = ec.generate_private_key(ec.SECP256R1())
     SERVER.ttl, SERVER.fail_auth, SERVER.verbose = a.ttl, a.fail_auth, a.verbose
     SERVER.tokens = SERVER.refusals = 0
+    SERVER.attests = []
     if a.key_out:
         with open(a.key_out, "wb") as f:
             f.write(SERVER.key.public_key().public_bytes(

@@ -11,6 +11,15 @@
 #include "aael.h"
 #include "record.h"
 
+/*
+ * Every expected value here is a constant, none computed by libaael, so a
+ * wrong aael_hash() or aael_extend() fails. Re-derive them with hashlib:
+ *   digests: python3 -c 'import hashlib, struct, sys; t = sys.argv[1].encode();
+ *     e = b"LEAA" + struct.pack("<I", len(t)) + t
+ *     print(e.hex(), hashlib.sha256(e).hexdigest(), hashlib.sha384(e).hexdigest())' TEXT
+ *   registers: r = bytes(48); r = hashlib.sha384(r + d).digest() per digest d
+ *     (TEST_RTMR after the first record, BOTH_RTMR after both).
+ */
 #define TEST_EVENT_HEX "4c4541410e0000007465737420746573742074657374"
 #define TEST_EVENT_B64 "TEVBQQ4AAAB0ZXN0IHRlc3QgdGVzdA=="
 #define TEST_SHA384 "dcaaab29cf031c5727ce9ecf5c0ab288ae773b9a322ab14e" \
@@ -113,11 +122,71 @@ static void test_full_record(void **state)
 	assert_memory_equal(text, "test test test", 14);
 }
 
+/*
+ * "abc" in every bank: the published examples of FIPS 180-2 (SHA-1, -256,
+ * -384, -512) and GB/T 32905-2016 (SM3). A register extended once from zero
+ * with that digest, H(zeros || H("abc")), was computed with
+ *   python3 -c 'import hashlib; d = hashlib.new("sm3", b"abc").digest();
+ *     print(hashlib.new("sm3", bytes(len(d)) + d).hexdigest())'
+ */
+static const struct {
+	uint16_t alg;
+	const char *abc;
+	const char *extended;
+} published[] = {
+	{ AAEL_ALG_SHA1, "a9993e364706816aba3e25717850c26c9cd0d89d",
+	  "ccd5bd41458de644ac34a2478b58ff819bef5acf" },
+	{ AAEL_ALG_SHA256,
+	  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	  "589f9ffed4c477966bfb8d41f37895b08c69047df8f911d6f3b57fbe08faee8d" },
+	{ AAEL_ALG_SHA384,
+	  "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded163"
+	  "1a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",
+	  "93732e3733514a841c982cfa75ea76ab55fe011acb9cd980"
+	  "ef4523913c65be1b0998e04d77f8c174f81a82151619ca40" },
+	{ AAEL_ALG_SHA512,
+	  "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+	  "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+	  "6b9e946755055542adba95a1588a7eaed86323b3bed97d602ee06839d734048e"
+	  "02c63f37892d3adde0d25b5a9d89162e8804ab9ec0ac4a263545c4faecfdf53b" },
+	{ AAEL_ALG_SM3_256,
+	  "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0",
+	  "ee1ade12bac480c9bc7aff12f344bf9cdd92324fc83f7d79386f3c5426185506" },
+};
+
+static void test_published_vectors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(published) / sizeof(published[0]); i++) {
+		uint8_t want[64], got[64], reg[64] = { 0 };
+		size_t n = unhex(published[i].abc, want, sizeof(want));
+
+		assert_int_equal(aael_hash(published[i].alg, "abc", 3, got), n);
+		assert_memory_equal(got, want, n);
+		/* extend from the constant, not from what aael_hash() gave */
+		assert_int_equal(aael_extend(published[i].alg, reg, want), 0);
+		unhex(published[i].extended, want, sizeof(want));
+		assert_memory_equal(reg, want, n);
+	}
+}
+
 static void test_register_vectors(void **state)
 {
-	uint8_t reg[64] = { 0 }, want[48], rec[256];
+	uint8_t reg[64] = { 0 }, want[48], digest[48], rec[256];
 
 	(void)state;
+	/* aael_extend() alone, from the vectors' digests */
+	unhex(TEST_SHA384, digest, sizeof(digest));
+	assert_int_equal(aael_extend(AAEL_ALG_SHA384, reg, digest), 0);
+	unhex(TEST_RTMR, want, sizeof(want));
+	assert_memory_equal(reg, want, 48);
+	unhex(DOMAIN_SHA384, digest, sizeof(digest));
+	assert_int_equal(aael_extend(AAEL_ALG_SHA384, reg, digest), 0);
+	unhex(BOTH_RTMR, want, sizeof(want));
+	assert_memory_equal(reg, want, 48);
+
+	/* and from the records as the module encodes and hashes them */
+	memset(reg, 0, sizeof(reg));
 	make_record(rec, 4, sha384_only, 1, "test test test");
 	assert_int_equal(aael_extend(AAEL_ALG_SHA384, reg,
 				     aael_record_digest(rec, sha384_only, 0)), 0);
@@ -228,6 +297,7 @@ int run_record_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tagged_events),
 		cmocka_unit_test(test_digests),
+		cmocka_unit_test(test_published_vectors),
 		cmocka_unit_test(test_full_record),
 		cmocka_unit_test(test_register_vectors),
 		cmocka_unit_test(test_event_parse_errors),

@@ -12,6 +12,9 @@
  *	not have been recorded, and nobody can tell the client which.
  *	Each line goes out in one write(2) as soon as the attempt is over:
  *	the suites time their faults by these ledgers while the writers run.
+ *	An HTTP writer whose connect is refused also writes "<j>" to
+ *	/tmp/down-PREFIX-<w> before it retries: the fact that it found aaeld
+ *	gone, which its ledger tells only once the attempt is over.
  *   sample FILE STOPFILE
  *	Until STOPFILE exists: GET_STATUS over netlink (count and register
  *	values, read together under the kernel's lock), one line each, also
@@ -20,6 +23,9 @@
  *	Prints "<ok> <attempts>": the ledger lines in FILEs (a missing file
  *	has none) whose attempt got ok, and all of them. Only whole lines
  *	count: a reader may catch the last one half written.
+ *   wait ok|lines N SECONDS FILE...
+ *	Until FILEs hold N such lines (ok ones, or any): prints the count.
+ *	Exits 1 after SECONDS without them.
  *   audit [--min-samples N] PREFIX WRITERS [SAMPLES]
  *	Checks the three invariants against the kernel's binary log: every
  *	"ok" is in the log exactly once, nothing refused is, nothing appears
@@ -39,6 +45,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
 
@@ -55,8 +62,8 @@ struct writer {
 	enum mode mode;
 	int w, events;
 	const char *prefix, *url;
-	int ledger, fd;
-	bool ledger_failed;
+	int ledger, down, fd;
+	bool io_failed;
 	struct aael_client *nl;
 	CURL *curl;
 	struct curl_slist *hdrs;
@@ -67,6 +74,7 @@ static int usage(void)
 	fprintf(stderr, "usage: aael-load run PREFIX WRITERS EVENTS MODES [URL]\n"
 			"       aael-load sample FILE STOPFILE\n"
 			"       aael-load count FILE...\n"
+			"       aael-load wait ok|lines N SECONDS FILE...\n"
 			"       aael-load audit [--min-samples N] PREFIX WRITERS [SAMPLES]\n");
 	return 2;
 }
@@ -105,8 +113,20 @@ static void note(struct writer *wr, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vput_line(wr->ledger, fmt, ap))
-		wr->ledger_failed = true;
+		wr->io_failed = true;
 	va_end(ap);
+}
+
+static void note_down(struct writer *wr, int j)
+{
+	char path[256];
+
+	if (wr->down < 0) {
+		snprintf(path, sizeof(path), "/tmp/down-%s-%d", wr->prefix, wr->w);
+		wr->down = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	}
+	if (wr->down < 0 || put_line(wr->down, "%d\n", j))
+		wr->io_failed = true;
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *arg)
@@ -132,6 +152,8 @@ static void attempt_http(struct writer *wr, int j)
 		rc = curl_easy_perform(wr->curl);
 		if (rc != CURLE_COULDNT_CONNECT)
 			break;
+		if (!tries)
+			note_down(wr, j);
 		usleep(10000);
 	}
 	if (rc == CURLE_COULDNT_CONNECT) {
@@ -229,7 +251,9 @@ static int run_writer(struct writer *wr)
 		curl_slist_free_all(wr->hdrs);
 	}
 	aael_client_close(wr->nl);
-	return close(wr->ledger) || wr->ledger_failed ? 1 : 0;
+	if (wr->down >= 0 && close(wr->down))
+		wr->io_failed = true;
+	return close(wr->ledger) || wr->io_failed ? 1 : 0;
 }
 
 static int parse_modes(char *s, enum mode *modes)
@@ -265,7 +289,7 @@ static int cmd_run(int argc, char **argv)
 	for (int w = 0; w < writers; w++) {
 		struct writer wr = {
 			.mode = modes[w % nmodes], .w = w, .events = events,
-			.prefix = argv[0], .fd = -1,
+			.prefix = argv[0], .fd = -1, .down = -1,
 			.url = argc > 4 ? argv[4] : "http://127.0.0.1:8006/aa/aael",
 		};
 
@@ -321,26 +345,23 @@ static int cmd_sample(int argc, char **argv)
 }
 
 /*
- * "<ok> <attempts>" over the whole lines of the ledgers. A line ends at its
- * '\n'; what follows the last one is a line still being written.
+ * Whole lines of FILEs and those of them whose attempt got ok. A line ends
+ * at its '\n'; what follows the last one is a line still being written.
  */
-static int cmd_count(int argc, char **argv)
+static int count_lines(int n, char **files, long *ok, long *lines)
 {
-	long ok = 0, attempts = 0;
-
-	if (argc < 1)
-		return usage();
-	for (int i = 0; i < argc; i++) {
+	*ok = *lines = 0;
+	for (int i = 0; i < n; i++) {
 		char line[256];
 		size_t len = 0;
 		int ch;
-		FILE *f = fopen(argv[i], "r");
+		FILE *f = fopen(files[i], "r");
 
 		if (!f) {
 			if (errno == ENOENT)	/* the writer has not begun */
 				continue;
-			perror(argv[i]);
-			return 1;
+			perror(files[i]);
+			return -1;
 		}
 		while ((ch = getc(f)) != EOF) {
 			char *sp;
@@ -352,18 +373,66 @@ static int cmd_count(int argc, char **argv)
 			}
 			line[len] = 0;
 			len = 0;
-			attempts++;
+			(*lines)++;
 			/* "<j> ok" or "<j> ok retried" */
 			sp = strchr(line, ' ');
-
 			if (sp && !strncmp(sp + 1, "ok", 2) &&
 			    (sp[3] == 0 || sp[3] == ' '))
-				ok++;
+				(*ok)++;
 		}
 		fclose(f);
 	}
-	printf("%ld %ld\n", ok, attempts);
 	return 0;
+}
+
+static int cmd_count(int argc, char **argv)
+{
+	long ok, lines;
+
+	if (argc < 1)
+		return usage();
+	if (count_lines(argc, argv, &ok, &lines))
+		return 1;
+	printf("%ld %ld\n", ok, lines);
+	return 0;
+}
+
+/*
+ * Polls every 10 ms, in one process: a shell loop forking a counter lags
+ * by up to a second on a loaded TCG guest, while writers run hundreds of
+ * attempts a second.
+ */
+static int cmd_wait(int argc, char **argv)
+{
+	long want, secs, ok, lines, *got;
+	struct timespec t0, t;
+	char *end;
+
+	if (argc < 4 || (strcmp(argv[0], "ok") && strcmp(argv[0], "lines")))
+		return usage();
+	want = strtol(argv[1], &end, 10);
+	if (*end || want < 0)
+		return usage();
+	secs = strtol(argv[2], &end, 10);
+	if (*end || secs < 0)
+		return usage();
+	got = !strcmp(argv[0], "ok") ? &ok : &lines;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (count_lines(argc - 3, argv + 3, &ok, &lines))
+			return 1;
+		if (*got >= want) {
+			printf("%ld\n", *got);
+			return 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= secs) {
+			printf("timed out after %ld s: %ld %s of %ld\n", secs, *got,
+			       argv[0], want);
+			return 1;
+		}
+		usleep(10000);
+	}
 }
 
 /* Per writer: what its ledger says of each event, and what the log holds. */
@@ -595,6 +664,8 @@ int main(int argc, char **argv)
 		return cmd_sample(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "count"))
 		return cmd_count(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "wait"))
+		return cmd_wait(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "audit"))
 		return cmd_audit(argc - 2, argv + 2);
 	return usage();

@@ -24,8 +24,26 @@
  *	(its limit), for SECONDS.
  *	Prints one JSON line: ops, rate and latency percentiles.
  *   nlraw CASE
- *	Sends a hand-built (malformed) AAEL_CMD_RECORD and prints the errno
- *	name and the kernel's extended-ack message, or "ok".
+ *	Sends a hand-built (malformed) AAEL_CMD_RECORD (or for dump-seq-u32,
+ *	AAEL_CMD_GET_RECORDS) and prints the errno
+ *	name and the kernel's extended-ack message ("EINVAL: reason"), or "ok".
+ *   nlrecord --fill N DOMAIN OPERATION
+ *	RECORD of an N-byte event, then a dump from its seq: prints the
+ *	reply's seq, index, digests and record, and the dump's record.
+ *   nlstatus
+ *	GET_STATUS: one "name: value" line per field, the register's value
+ *	as "<alg> <hex>" lines.
+ *   nlperm root|nobody root|nobody record|dump [write]
+ *	The socket opened as the first, the request sent as the second
+ *	(by sendto(), as libnl does, or by a plain write()).
+ *   nlfamily NAME
+ *	Resolves a generic netlink family in this network namespace.
+ *   nlnetns
+ *	RECORD to the aael family's id from a new network namespace.
+ *   read PATH
+ *	Reads PATH whole; prints "ok BYTES" or the errno name.
+ *   burst N PREFIX
+ *	N events "PREFIX i" through one open event file.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -33,6 +51,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +69,10 @@
 #include "aael.h"
 #include "record.h"
 #include "kernel-log.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
 
 static const char *errno_name(int e)
 {
@@ -71,7 +96,8 @@ static const char *errno_name(int e)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: aael-vmtest write|stress|verify|record ...\n");
+	fprintf(stderr, "usage: aael-vmtest write|stress|verify|record|bench|nlraw|"
+		"nlrecord|nlstatus|nlperm|nlfamily|nlnetns|read|burst ...\n");
 	return 2;
 }
 
@@ -426,26 +452,158 @@ static int cmd_bench(int argc, char **argv)
 	return 0;
 }
 
+/* One request's outcome: its errno and extack message, and its replies. */
 struct nl_result {
 	int error;
 	bool done;
+	char ext[256];
+	int replies;
+	void (*on_reply)(struct nlmsghdr *nlh, void *arg);
+	void *arg;
 };
+
+/* The kernel's extended-ack message, if the error carries one. */
+static const char *extack_msg(struct nlmsgerr *e)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + off)
+		return NULL;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
+		      (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), NULL) ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return NULL;
+	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
+}
 
 static int nl_on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct nl_result *r = arg;
+	const char *msg = extack_msg(e);
 
 	(void)who;
 	r->error = e->error;
+	snprintf(r->ext, sizeof(r->ext), "%s", msg ? msg : "");
 	r->done = true;
 	return NL_STOP;
 }
 
-static int nl_on_ack(struct nl_msg *msg, void *arg)
+static int nl_on_done(struct nl_msg *msg, void *arg)
 {
 	(void)msg;
 	((struct nl_result *)arg)->done = true;
 	return NL_STOP;
+}
+
+static int nl_on_valid(struct nl_msg *msg, void *arg)
+{
+	struct nl_result *r = arg;
+
+	r->replies++;
+	if (r->on_reply)
+		r->on_reply(nlmsg_hdr(msg), r->arg);
+	return NL_OK;
+}
+
+/*
+ * A generic netlink socket that asks for extack messages and takes whole
+ * records (a dump message or a RECORD reply carries up to ~60 KiB).
+ */
+static struct nl_sock *nl_open(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int one = 1;
+
+	if (!sk || genl_connect(sk)) {
+		printf("cannot open a generic netlink socket\n");
+		exit(2);
+	}
+	nl_socket_enable_msg_peek(sk);
+	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
+	return sk;
+}
+
+static int nl_family(struct nl_sock *sk)
+{
+	int family = genl_ctrl_resolve(sk, AAEL_GENL_NAME);
+
+	if (family < 0) {
+		printf("no aael family\n");
+		exit(2);
+	}
+	return family;
+}
+
+static struct nl_msg *nl_request(int family, int flags, uint8_t cmd)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(AAEL_EVENT_SIZE_LIMIT + 4096);
+
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+				 flags, cmd, AAEL_GENL_VERSION)) {
+		printf("out of memory\n");
+		exit(2);
+	}
+	return msg;
+}
+
+/*
+ * Send msg and read until its ack, error or dump end. With plain_write the
+ * message goes out by write(), without a destination address: only then
+ * does the kernel's netlink_capable() look at the socket opener (a
+ * sendto() to the kernel, as libnl sends, is exempt: NETLINK_SKB_DST).
+ */
+static void nl_transact(struct nl_sock *sk, struct nl_msg *msg,
+			bool plain_write, struct nl_result *r)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	struct nlmsghdr *h;
+
+	if (!cb) {
+		printf("out of memory\n");
+		exit(2);
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, nl_on_error, r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, nl_on_done, r);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, nl_on_done, r);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, nl_on_valid, r);
+	if (plain_write) {
+		nl_complete_msg(sk, msg);
+		h = nlmsg_hdr(msg);
+		if (write(nl_socket_get_fd(sk), h, h->nlmsg_len) !=
+		    (ssize_t)h->nlmsg_len) {
+			printf("write failed: %s\n", errno_name(errno));
+			exit(2);
+		}
+	} else if (nl_send_auto(sk, msg) < 0) {
+		printf("send failed\n");
+		exit(2);
+	}
+	nlmsg_free(msg);
+	while (!r->done) {
+		int rc = nl_recvmsgs(sk, cb);
+
+		if (rc < 0 && !r->done) {
+			printf("receive failed: %s\n", nl_geterror(rc));
+			exit(2);
+		}
+	}
+	nl_cb_put(cb);
+}
+
+/* "ERRNO: extack message", or "ERRNO" when the kernel gave none. */
+static int nl_print_error(const struct nl_result *r)
+{
+	printf("%s%s%s\n", errno_name(-r->error), r->ext[0] ? ": " : "",
+	       r->ext);
+	return 1;
 }
 
 /* Attributes as a careless or hostile client might send them. */
@@ -472,6 +630,15 @@ static int nlraw_fill(struct nl_msg *msg, const char *c)
 		memset(big, 'x', sizeof(big) - 1);
 		return nla_put(msg, AAEL_ATTR_CONTENT, sizeof(big), big);
 	}
+	if (!strcmp(c, "nested-flag"))
+		return nla_put(msg, AAEL_ATTR_CONTENT | NLA_F_NESTED, 2, "c");
+	if (!strcmp(c, "limit-content")) {
+		/* The policy's largest string: it passes, max_event_size not. */
+		memset(big, 'x', AAEL_EVENT_SIZE_LIMIT);
+		big[AAEL_EVENT_SIZE_LIMIT] = 0;
+		return nla_put(msg, AAEL_ATTR_CONTENT, AAEL_EVENT_SIZE_LIMIT + 1,
+			       big);
+	}
 	if (nla_put_string(msg, AAEL_ATTR_CONTENT, "c"))
 		return -1;
 	if (!strcmp(c, "output-attribute"))
@@ -486,37 +653,393 @@ static int cmd_nlraw(int argc, char **argv)
 	struct nl_result r = { 0 };
 	struct nl_sock *sk;
 	struct nl_msg *msg;
-	struct nl_cb *cb;
-	int family;
 
 	if (argc != 1)
 		return usage();
-	sk = nl_socket_alloc();
-	if (!sk || genl_connect(sk) ||
-	    (family = genl_ctrl_resolve(sk, AAEL_GENL_NAME)) < 0) {
-		printf("no aael family\n");
-		return 2;
+	sk = nl_open();
+	if (!strcmp(argv[0], "dump-seq-u32")) {
+		/* The dump's one input attribute, a u64, sent as a u32. */
+		msg = nl_request(nl_family(sk), NLM_F_DUMP, AAEL_CMD_GET_RECORDS);
+		if (nla_put_u32(msg, AAEL_ATTR_SEQ, 0))
+			return 2;
+	} else {
+		msg = nl_request(nl_family(sk), NLM_F_ACK, AAEL_CMD_RECORD);
+		if (nlraw_fill(msg, argv[0]))
+			return usage();
 	}
-	msg = nlmsg_alloc_size(AAEL_EVENT_SIZE_LIMIT + 4096);
-	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
-		    AAEL_CMD_RECORD, AAEL_GENL_VERSION);
-	if (nlraw_fill(msg, argv[0]))
+	nl_transact(sk, msg, false, &r);
+	if (r.error)
+		return nl_print_error(&r);
+	printf("ok\n");
+	return 0;
+}
+
+static void print_hex(const char *label, const void *p, size_t n)
+{
+	printf("%s ", label);
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", ((const uint8_t *)p)[i]);
+	printf("\n");
+}
+
+static const struct nla_policy reply_policy[AAEL_ATTR_MAX + 1] = {
+	[AAEL_ATTR_SEQ] = { .type = NLA_U64 },
+	[AAEL_ATTR_INDEX] = { .type = NLA_U32 },
+	[AAEL_ATTR_DIGESTS] = { .type = NLA_NESTED },
+};
+
+struct recorded {
+	bool have;
+	uint64_t seq;
+	uint32_t index;
+	char digests[AAEL_MAX_BANKS * (2 * AAEL_MAX_DIGEST + 16)];
+	uint8_t *rec;
+	size_t len;
+};
+
+/* The first reply carrying a record: RECORD's one reply, a dump's first. */
+static void keep_record(struct nlmsghdr *nlh, void *arg)
+{
+	struct recorded *out = arg;
+	struct nlattr *tb[AAEL_ATTR_MAX + 1], *one;
+	size_t at = 0;
+	int rem;
+
+	if (out->have || genlmsg_parse(nlh, 0, tb, AAEL_ATTR_MAX,
+				       (struct nla_policy *)reply_policy) ||
+	    !tb[AAEL_ATTR_SEQ] || !tb[AAEL_ATTR_RECORD])
+		return;
+	out->have = true;
+	out->seq = nla_get_u64(tb[AAEL_ATTR_SEQ]);
+	out->index = tb[AAEL_ATTR_INDEX] ? nla_get_u32(tb[AAEL_ATTR_INDEX]) : 0;
+	out->len = (size_t)nla_len(tb[AAEL_ATTR_RECORD]);
+	out->rec = malloc(out->len);
+	memcpy(out->rec, nla_data(tb[AAEL_ATTR_RECORD]), out->len);
+	if (!tb[AAEL_ATTR_DIGESTS])
+		return;
+	nla_for_each_nested(one, tb[AAEL_ATTR_DIGESTS], rem) {
+		struct nlattr *d[AAEL_DIGEST_MAX + 1];
+
+		if (nla_parse_nested(d, AAEL_DIGEST_MAX, one, NULL) ||
+		    !d[AAEL_DIGEST_ALG] || !d[AAEL_DIGEST_VALUE] ||
+		    nla_len(d[AAEL_DIGEST_ALG]) != 2 ||
+		    at + 16 + 2 * (size_t)nla_len(d[AAEL_DIGEST_VALUE]) >=
+		    sizeof(out->digests))
+			continue;
+		at += (size_t)snprintf(out->digests + at, sizeof(out->digests) - at,
+				       "%s%s:", at ? " " : "",
+				       aael_alg_name(nla_get_u16(d[AAEL_DIGEST_ALG])));
+		for (int k = 0; k < nla_len(d[AAEL_DIGEST_VALUE]); k++)
+			at += (size_t)snprintf(out->digests + at, 3, "%02x",
+				((uint8_t *)nla_data(d[AAEL_DIGEST_VALUE]))[k]);
+	}
+}
+
+/*
+ * nlrecord --fill N DOMAIN OPERATION: records an event of exactly N bytes
+ * of text (content: 'x's), then dumps from its sequence number. Prints the
+ * reply's seq, index and digests, and the record as the reply and as the
+ * dump carry it.
+ */
+static int cmd_nlrecord(int argc, char **argv)
+{
+	struct nl_result r = { 0 }, d = { 0 };
+	struct recorded rep = { 0 }, dump = { 0 };
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	size_t fill, fixed;
+	char *content;
+	int family;
+
+	if (argc != 4 || strcmp(argv[0], "--fill"))
 		return usage();
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	nl_cb_err(cb, NL_CB_CUSTOM, nl_on_error, &r);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, nl_on_ack, &r);
-	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
-	if (nl_send_auto(sk, msg) < 0) {
-		printf("send failed\n");
+	fill = (size_t)atol(argv[1]);
+	fixed = strlen(argv[2]) + strlen(argv[3]) + 2;
+	if (fill < fixed)
+		return usage();
+	content = malloc(fill - fixed + 1);
+	memset(content, 'x', fill - fixed);
+	content[fill - fixed] = 0;
+	sk = nl_open();
+	family = nl_family(sk);
+	msg = nl_request(family, NLM_F_ACK, AAEL_CMD_RECORD);
+	if (nla_put_string(msg, AAEL_ATTR_DOMAIN, argv[2]) ||
+	    nla_put_string(msg, AAEL_ATTR_OPERATION, argv[3]) ||
+	    nla_put_string(msg, AAEL_ATTR_CONTENT, content)) {
+		printf("event too large for one message\n");
 		return 2;
 	}
-	while (!r.done && nl_recvmsgs(sk, cb) >= 0)
-		;
-	if (r.error) {
-		printf("%s\n", errno_name(-r.error));
+	r.on_reply = keep_record;
+	r.arg = &rep;
+	nl_transact(sk, msg, false, &r);
+	if (r.error)
+		return nl_print_error(&r);
+	if (!rep.have) {
+		printf("no record in the reply (%d replies)\n", r.replies);
 		return 1;
 	}
+	msg = nl_request(family, NLM_F_DUMP, AAEL_CMD_GET_RECORDS);
+	nla_put_u64(msg, AAEL_ATTR_SEQ, rep.seq);
+	d.on_reply = keep_record;
+	d.arg = &dump;
+	nl_transact(sk, msg, false, &d);
+	if (d.error)
+		return nl_print_error(&d);
+	printf("seq %llu\nindex %u\ndigests %s\n", (unsigned long long)rep.seq,
+	       rep.index, rep.digests);
+	print_hex("reply", rep.rec, rep.len);
+	if (!dump.have || dump.seq != rep.seq) {
+		printf("dump: no record %llu\n", (unsigned long long)rep.seq);
+		return 1;
+	}
+	print_hex("dump", dump.rec, dump.len);
+	return 0;
+}
+
+static const struct nla_policy status_policy[AAEL_ATTR_MAX + 1] = {
+	[AAEL_ATTR_BACKEND] = { .type = NLA_NUL_STRING },
+	[AAEL_ATTR_HARDWARE] = { .type = NLA_U8 },
+	[AAEL_ATTR_INDEX] = { .type = NLA_U32 },
+	[AAEL_ATTR_COUNT] = { .type = NLA_U64 },
+	[AAEL_ATTR_LOG_SIZE] = { .type = NLA_U64 },
+	[AAEL_ATTR_FAILURES] = { .type = NLA_U64 },
+	[AAEL_ATTR_MAX_EVENT] = { .type = NLA_U32 },
+	[AAEL_ATTR_MAX_LOG] = { .type = NLA_U64 },
+	[AAEL_ATTR_REGISTER] = { .type = NLA_NESTED },
+};
+
+/* Every GET_STATUS field by name; an absent one prints "MISSING". */
+static void print_status(struct nlmsghdr *nlh, void *arg)
+{
+	static const struct { int type; const char *name; } u64s[] = {
+		{ AAEL_ATTR_COUNT, "count" },
+		{ AAEL_ATTR_LOG_SIZE, "log_size" },
+		{ AAEL_ATTR_FAILURES, "extend_failures" },
+		{ AAEL_ATTR_MAX_LOG, "max_log_size" },
+	};
+	struct nlattr *tb[AAEL_ATTR_MAX + 1], *one;
+	int rem;
+
+	(void)arg;
+	if (genlmsg_parse(nlh, 0, tb, AAEL_ATTR_MAX,
+			  (struct nla_policy *)status_policy)) {
+		printf("malformed status reply\n");
+		return;
+	}
+	printf("backend: %s\n", tb[AAEL_ATTR_BACKEND] ?
+	       nla_get_string(tb[AAEL_ATTR_BACKEND]) : "MISSING");
+	if (tb[AAEL_ATTR_HARDWARE])
+		printf("hardware: %u\n", nla_get_u8(tb[AAEL_ATTR_HARDWARE]));
+	else
+		printf("hardware: MISSING\n");
+	if (tb[AAEL_ATTR_INDEX])
+		printf("index: %u\n", nla_get_u32(tb[AAEL_ATTR_INDEX]));
+	else
+		printf("index: MISSING\n");
+	for (size_t i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++) {
+		if (tb[u64s[i].type])
+			printf("%s: %llu\n", u64s[i].name,
+			       (unsigned long long)nla_get_u64(tb[u64s[i].type]));
+		else
+			printf("%s: MISSING\n", u64s[i].name);
+	}
+	if (tb[AAEL_ATTR_MAX_EVENT])
+		printf("max_event_size: %u\n", nla_get_u32(tb[AAEL_ATTR_MAX_EVENT]));
+	else
+		printf("max_event_size: MISSING\n");
+	if (!tb[AAEL_ATTR_REGISTER]) {
+		printf("register: MISSING\n");
+		return;
+	}
+	nla_for_each_nested(one, tb[AAEL_ATTR_REGISTER], rem) {
+		struct nlattr *d[AAEL_DIGEST_MAX + 1];
+
+		if (nla_parse_nested(d, AAEL_DIGEST_MAX, one, NULL) ||
+		    !d[AAEL_DIGEST_ALG] || !d[AAEL_DIGEST_VALUE] ||
+		    nla_len(d[AAEL_DIGEST_ALG]) != 2) {
+			printf("register: malformed digest\n");
+			continue;
+		}
+		print_hex(aael_alg_name(nla_get_u16(d[AAEL_DIGEST_ALG])),
+			  nla_data(d[AAEL_DIGEST_VALUE]),
+			  (size_t)nla_len(d[AAEL_DIGEST_VALUE]));
+	}
+}
+
+/* nlstatus: GET_STATUS, every attribute printed as it came. */
+static int cmd_nlstatus(int argc, char **argv)
+{
+	struct nl_result r = { .on_reply = print_status };
+	struct nl_sock *sk;
+
+	(void)argv;
+	if (argc != 0)
+		return usage();
+	sk = nl_open();
+	nl_transact(sk, nl_request(nl_family(sk), NLM_F_ACK,
+				   AAEL_CMD_GET_STATUS), false, &r);
+	if (r.error)
+		return nl_print_error(&r);
+	return r.replies == 1 ? 0 : 1;
+}
+
+/*
+ * nlperm OPENER SENDER record|dump [write]: OPENER and SENDER are root or
+ * nobody. The socket is opened with the opener's credentials (a root
+ * process that opens it under euid 65534 has no effective capability in
+ * the file's credentials), then the process becomes the sender and sends
+ * RECORD or a GET_RECORDS dump from 0. Prints "ok" (RECORD), "ok N" (the
+ * records dumped) or the errno and extack message.
+ */
+static int cmd_nlperm(int argc, char **argv)
+{
+	struct nl_result r = { 0 };
+	bool plain_write, nobody_opens, nobody_sends, dump;
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int family;
+
+	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "write")))
+		return usage();
+	nobody_opens = !strcmp(argv[0], "nobody");
+	nobody_sends = !strcmp(argv[1], "nobody");
+	dump = !strcmp(argv[2], "dump");
+	plain_write = argc == 4;
+	if (nobody_opens && seteuid(65534)) {
+		perror("seteuid");
+		return 2;
+	}
+	sk = nl_open();
+	if (nobody_opens && seteuid(0)) {
+		perror("seteuid");
+		return 2;
+	}
+	family = nl_family(sk);
+	if (nobody_sends && (setgroups(0, NULL) || setgid(65534) ||
+			     setuid(65534))) {
+		perror("setuid");
+		return 2;
+	}
+	if (dump) {
+		msg = nl_request(family, NLM_F_DUMP, AAEL_CMD_GET_RECORDS);
+	} else {
+		msg = nl_request(family, NLM_F_ACK, AAEL_CMD_RECORD);
+		if (nla_put_string(msg, AAEL_ATTR_DOMAIN, "nlperm") ||
+		    nla_put_string(msg, AAEL_ATTR_OPERATION, argv[0]) ||
+		    nla_put_string(msg, AAEL_ATTR_CONTENT, argv[1]))
+			return 2;
+	}
+	nl_transact(sk, msg, plain_write, &r);
+	if (r.error)
+		return nl_print_error(&r);
+	if (dump)
+		printf("ok %d\n", r.replies);
+	else
+		printf("ok\n");
+	return 0;
+}
+
+/* nlfamily NAME: asks the controller for NAME in this network namespace. */
+static int cmd_nlfamily(int argc, char **argv)
+{
+	struct nl_result r = { 0 };
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+
+	if (argc != 1)
+		return usage();
+	sk = nl_open();
+	msg = nl_request(GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY);
+	if (nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, argv[0]))
+		return 2;
+	nl_transact(sk, msg, false, &r);
+	if (r.error)
+		return nl_print_error(&r);
 	printf("ok\n");
+	return 0;
+}
+
+/*
+ * nlnetns: the aael family's id, resolved in this namespace, then a valid
+ * RECORD to that id from a socket in a new network namespace.
+ */
+static int cmd_nlnetns(int argc, char **argv)
+{
+	struct nl_result r = { 0 };
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int family;
+
+	(void)argv;
+	if (argc != 0)
+		return usage();
+	family = nl_family(nl_open());
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare");
+		return 2;
+	}
+	sk = nl_open();
+	msg = nl_request(family, NLM_F_ACK, AAEL_CMD_RECORD);
+	if (nlraw_fill(msg, "valid"))
+		return 2;
+	nl_transact(sk, msg, false, &r);
+	if (r.error)
+		return nl_print_error(&r);
+	printf("ok\n");
+	return 0;
+}
+
+/* read PATH: the whole file with one process's credentials. */
+static int cmd_read(int argc, char **argv)
+{
+	char buf[4096];
+	size_t total = 0;
+	ssize_t n;
+	int fd;
+
+	if (argc != 1)
+		return usage();
+	fd = open(argv[0], O_RDONLY);
+	if (fd < 0) {
+		printf("%s\n", errno_name(errno));
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += (size_t)n;
+	if (n < 0) {
+		printf("%s\n", errno_name(errno));
+		return 1;
+	}
+	printf("ok %zu\n", total);
+	return 0;
+}
+
+/* burst N PREFIX: N events "PREFIX i" through one open event file. */
+static int cmd_burst(int argc, char **argv)
+{
+	char text[256];
+	long n;
+	int fd;
+
+	if (argc != 2)
+		return usage();
+	n = atol(argv[0]);
+	fd = open(AAEL_SFS "event", O_WRONLY);
+	if (fd < 0) {
+		printf("%s\n", errno_name(errno));
+		return 1;
+	}
+	for (long i = 0; i < n; i++) {
+		int len = snprintf(text, sizeof(text), "%s %ld", argv[1], i);
+
+		if (len < 0 || (size_t)len >= sizeof(text))
+			return usage();
+		if (write(fd, text, (size_t)len) != len) {
+			printf("event %ld: %s\n", i, errno_name(errno));
+			return 1;
+		}
+	}
+	printf("ok %ld\n", n);
 	return 0;
 }
 
@@ -536,5 +1059,19 @@ int main(int argc, char **argv)
 		return cmd_bench(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "nlraw"))
 		return cmd_nlraw(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "nlrecord"))
+		return cmd_nlrecord(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "nlstatus"))
+		return cmd_nlstatus(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "nlperm"))
+		return cmd_nlperm(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "nlfamily"))
+		return cmd_nlfamily(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "nlnetns"))
+		return cmd_nlnetns(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "read"))
+		return cmd_read(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "burst"))
+		return cmd_burst(argc - 2, argv + 2);
 	return usage();
 }

@@ -47,10 +47,14 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 }
 
-# wait_http URL: until something answers there (at most 10 s)
+# wait_http URL: until something answers there (at most 10 s); fails if
+# nothing did, so a caller that checks can tell a dead server from a slow one.
 wait_http() {
 	i=0
-	while ! curl -s -o /dev/null "$1" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! curl -s -o /dev/null "$1"; do
+		[ $i -lt 100 ] || return 1
+		sleep 0.1; i=$((i + 1))
+	done
 }
 
 # sha384/sha512 are a module on some kernels (6.1), built in on others.
@@ -231,4 +235,74 @@ check_concurrency() {
 	expect "count after the writers" "$(cat $A/runtime_measurements_count)" \
 		$((c + writers * events))
 	check_replay "after $((writers * events)) concurrent events" "$pcr"
+}
+
+# nl_sockets PID: the /proc/net/netlink lines (sk Eth Pid Groups Rmem Wmem
+# Dump Locks Drops Inode) of PID's generic netlink sockets, found by inode.
+nl_sockets() {
+	ls -l /proc/"$1"/fd 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' |
+		awk 'NR == FNR { own[$1] = 1; next } $2 == 16 && ($10 in own)' \
+			- /proc/net/netlink
+}
+
+# nl_joined PID: some generic netlink socket of PID is in a multicast group
+# (a group id above 31 would not show here: a false failure, never a pass).
+nl_joined() {
+	nl_sockets "$1" | awk '$4 != "00000000" { found = 1 } END { exit !found }'
+}
+
+# nl_drops PID: notifications dropped on PID's sockets (the ENOBUFS count).
+nl_drops() {
+	nl_sockets "$1" | awk '{ s += $9 } END { print s + 0 }'
+}
+
+# oracle record|digests INDEX TEXT: what the kernel must produce for TEXT
+# on this register's banks, computed by python3's hashlib alone (neither
+# the kernel's code nor libaael's): the record as hex, or its digests as
+# "alg:hex" words in bank order.
+oracle() {
+	python3 - "$1" "$2" "$3" "$(sed -n 's/^banks: //p' $A/register)" <<'PY'
+import hashlib, os, struct, sys
+mode, index, text, banks = sys.argv[1], int(sys.argv[2]), os.fsencode(sys.argv[3]), sys.argv[4].split()
+alg_id = {'sha1': 0x4, 'sha256': 0xb, 'sha384': 0xc, 'sha512': 0xd, 'sm3_256': 0x12}
+event = struct.pack('<II', 0x4141454C, len(text)) + text
+digests = [hashlib.new(b, event).digest() for b in banks]
+if mode == 'digests':
+    print(' '.join('%s:%s' % (b, d.hex()) for b, d in zip(banks, digests)))
+else:
+    rec = struct.pack('<III', index, 6, len(banks))
+    for b, d in zip(banks, digests):
+        rec += struct.pack('<H', alg_id[b]) + d
+    print((rec + struct.pack('<I', len(event)) + event).hex())
+PY
+}
+
+# wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds; returns 1
+# if it never did. A bounded wait on something observable, for checks that
+# would otherwise sleep and hope; the caller fails its check on 1.
+wait_until() {
+	wu_left=$(($1 * 10))
+	shift
+	while ! "$@" > /dev/null 2>&1; do
+		wu_left=$((wu_left - 1))
+		[ $wu_left -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# exit_status PID SIGNAL: sends SIGNAL and sets ES to the status PID (a
+# child of this shell, so not from a $(...) subshell) exits with, or to
+# "still running" if it has not exited 10 s later (it is then killed): a
+# hang is a failure, not a stuck suite.
+exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+exit_status() {
+	kill -"$2" "$1"
+	if wait_until 10 exited "$1"; then
+		wait "$1"
+		ES=$?
+	else
+		kill -9 "$1"
+		wait "$1"
+		ES="still running 10 s after SIG$2"
+	fi
 }

@@ -6,6 +6,7 @@ SUITE=netlink
 CTL=/mnt/build/aaelctl
 export TPM2TOOLS_TCTI=device:/dev/tpmrm0
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+PARAMS=/sys/module/aael/parameters
 
 count() { cat $A/runtime_measurements_count; }
 
@@ -16,6 +17,18 @@ expect "status: records = runtime_measurements_count" \
 expect "status: register = register_value" \
 	"$(echo "$st" | sed -n 's/^register \([a-z0-9]*\): /\1:/p')" "$(cat $A/register_value)"
 check "status works unprivileged" $NOBODY $CTL status
+# Every GET_STATUS attribute, as the kernel sent it, against its file.
+expect "GET_STATUS: every field = its securityfs file or parameter" \
+	"$($VT nlstatus | sed 's/^\(sha[0-9]*\) /\1:/')" \
+	"backend: $(sed -n 's/^backend: //p' $A/register)
+hardware: $(sed -n 's/^hardware: yes$/1/p;s/^hardware: no.*/0/p' $A/register)
+index: $(sed -n 's/^index: //p' $A/register)
+count: $(count)
+log_size: $(cat $A/log_size)
+extend_failures: $(cat $A/extend_failures)
+max_log_size: $(cat $PARAMS/max_log_size)
+max_event_size: $(cat $PARAMS/max_event_size)
+$(cat $A/register_value)"
 
 # One log, one order, whichever interface records.
 c=$(count)
@@ -26,6 +39,8 @@ expect "RECORD reply: sequence number" "$(echo "$out" | cut -d' ' -f2)" $((c + 1
 expect "RECORD reply = the log's record (index, digests)" \
 	"$(echo "$out" | cut -d' ' -f3- | sed 's/^index //')" \
 	"$(sed -n "$((c + 2))p" $A/ascii_runtime_measurements | cut -d' ' -f2- | sed 's/ nl second two words$//')"
+expect "RECORD reply digests = python3 hashlib's, every bank" \
+	"$(echo "$out" | cut -d' ' -f5-)" "$(oracle digests 23 'nl second two words')"
 expect "securityfs and netlink records land in one log, in order" \
 	"$(tail -n 3 $A/ascii_runtime_measurements | sed 's/^\([0-9]*\) .*:[0-9a-f]* /\1 /')" \
 	"$c sfs first one
@@ -53,49 +68,168 @@ check "export --format cel-json: one record per event" sh -c \
 check "export --format cc-eventlog: header + records + end marker" sh -c \
 	"$CTL export --format cc-eventlog | base64 -d > /tmp/cc.bin && tail -c 8 /tmp/cc.bin | od -An -tx1 | grep -q 'ff ff ff ff ff ff ff ff' && $CTL verify --log /tmp/cc.bin --against live"
 
+# The largest event the uapi allows (AAEL_EVENT_SIZE_LIMIT, 61,440 bytes of
+# text) on 4 banks: recorded, and whole in RECORD's reply and in a dump.
+max=$(cat $PARAMS/max_event_size)
+if echo 61441 > $PARAMS/max_event_size 2>/dev/null; then
+	not_ok "max_event_size=61441 refused"
+else
+	ok "max_event_size=61441 refused"
+fi
+echo 61440 > $PARAMS/max_event_size
+c=$(count)
+$VT nlrecord --fill 61440 big limit > /tmp/big.out 2>&1
+big="big limit $(head -c 61430 /dev/zero | tr '\0' x)"
+expect "61,440-byte event: RECORD's reply seq and index" \
+	"$(sed -n 's/^seq //p;s/^index //p' /tmp/big.out | tr '\n' ' ')" "$c 23 "
+expect "61,440-byte event: RECORD's reply digests = python3 hashlib's" \
+	"$(sed -n 's/^digests //p' /tmp/big.out)" "$(oracle digests 23 "$big")"
+expect "61,440-byte event: RECORD's reply record = python3's record" \
+	"$(sed -n 's/^reply //p' /tmp/big.out)" "$(oracle record 23 "$big")"
+expect "61,440-byte event: the dump's record = the binary log's record" \
+	"$(sed -n 's/^dump //p' /tmp/big.out)" "$($VT record "$c")"
+expect "61,440-byte event: binary log record = the reply's" \
+	"$($VT record "$c")" "$(sed -n 's/^reply //p' /tmp/big.out)"
+big1="big limit $(head -c 61431 /dev/zero | tr '\0' x)"
+refused "61,441 bytes over netlink: E2BIG with its extack" same \
+	"aaelctl: record: Argument list too long: event text longer than max_event_size" \
+	$CTL record big limit "$(head -c 61431 /dev/zero | tr '\0' x)"
+reject "61,441 bytes through the event file: E2BIG" E2BIG $VT write "$big1"
+echo "$max" > $PARAMS/max_event_size
+check_replay "after the 61,440-byte event" 23
+
 # follow: started before 100 writes, prints all 100 in order.
 start=$(count)
 $CTL follow --from "$start" > /tmp/follow.out 2>/tmp/follow.err &
 fpid=$!
 for i in $(seq 1 50); do echo "follow sfs $i" > $A/event; $CTL record follow nl "$i" > /dev/null; done
-i=0
-while [ "$(wc -l < /tmp/follow.out)" -lt 100 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-kill $fpid 2>/dev/null
-wait $fpid 2>/dev/null
-expect "follow printed 100 lines" "$(wc -l < /tmp/follow.out)" 100
+lines100() { [ "$(wc -l < /tmp/follow.out)" -ge 100 ]; }
+check "follow printed 100 lines within 60 s" wait_until 60 lines100
+kill $fpid
+wait $fpid
 expect "follow printed the 100 new records, in order, as the log has them" \
 	"$(cat /tmp/follow.out)" "$(tail -n +$((start + 1)) $A/ascii_runtime_measurements)"
-$CTL follow --format json > /tmp/follow2.out &
-fpid=$!
-sleep 1
-echo "follow json tail" > $A/event
-i=0
-while [ ! -s /tmp/follow2.out ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill $fpid 2>/dev/null
-check "follow without --from starts at the end (JSON lines)" sh -c \
-	"python3 -c 'import json; r=[json.loads(l) for l in open(\"/tmp/follow2.out\")]; assert len(r)==1 and r[0][\"details\"][\"data\"][\"content\"]==\"tail\", r'"
 
-# Refusals: nothing recorded.
+# Without --from, follow starts at the end: the event must come after the
+# follower read the count, which it has once it joined the group.
+$CTL follow --format json > /tmp/follow2.out 2>/tmp/follow2.err &
+fpid=$!
+if wait_until 60 nl_joined $fpid; then
+	echo "follow json tail" > $A/event
+	check "follow printed the new record within 60 s" wait_until 60 test -s /tmp/follow2.out
+	check "follow without --from starts at the end (JSON lines)" sh -c \
+		"python3 -c 'import json; r=[json.loads(l) for l in open(\"/tmp/follow2.out\")]; assert len(r)==1 and r[0][\"details\"][\"data\"][\"content\"]==\"tail\", r'"
+else
+	not_ok "follow joined the records group within 60 s" "$(cat /tmp/follow2.err)"
+fi
+kill $fpid
+wait $fpid
+
+# ENOBUFS: a stopped follower's socket overruns while 2,000 records are
+# made; once resumed it must resync by a dump and print exactly the log.
+start=$(count)
+$CTL follow --from "$start" > /tmp/follow3.out 2>/tmp/follow3.err &
+fpid=$!
+if wait_until 60 nl_joined $fpid; then
+	kill -STOP $fpid
+	check "2,000 records while the follower is stopped" $VT burst 2000 "overrun burst"
+	drops=$(nl_drops $fpid)
+	[ "$drops" -gt 0 ] && ok "the stopped follower's socket overran ($drops notifications dropped)" ||
+		not_ok "the stopped follower's socket overran" "$(nl_sockets $fpid)"
+	kill -CONT $fpid
+	# The last record: once it is printed, every earlier one has been.
+	echo "overrun end marker" > $A/event
+	marker() { grep -q ' overrun end marker$' /tmp/follow3.out; }
+	check "the resumed follower reached the last record within 120 s" wait_until 120 marker
+	expect "after ENOBUFS: follow printed exactly the log (no gap, no duplicate)" \
+		"$(sha256sum < /tmp/follow3.out)" \
+		"$(tail -n +$((start + 1)) $A/ascii_runtime_measurements | sha256sum)"
+	expect "after ENOBUFS: follow printed one line per record" \
+		"$(wc -l < /tmp/follow3.out)" $(($(count) - start))
+	expect "after ENOBUFS: follow reported no error" "$(cat /tmp/follow3.err)" ""
+else
+	not_ok "overrun follower joined the records group within 60 s" "$(cat /tmp/follow3.err)"
+fi
+kill $fpid
+wait $fpid
+
+# Refusals: nothing recorded; each with its exact errno and message.
 rejnl() {
 	desc=$1 want=$2
 	shift 2
-	refused "$desc" has "$want" "$@"
+	refused "$desc" same "$want" "$@"
 }
-rejnl "unprivileged RECORD: EPERM" "Operation not permitted" $NOBODY $CTL record a b c
-rejnl "user-namespace root RECORD: EPERM" "Operation not permitted" unshare --user --map-root-user $CTL record a b c
-rejnl "unprivileged dump: EPERM" "Operation not permitted" $NOBODY $CTL log
-rejnl "space in domain: EINVAL with a reason" "domain and operation must be" $CTL record "a b" op c
-rejnl "empty operation: EINVAL" "Invalid argument" $CTL record a "" c
-rejnl "invalid UTF-8: EILSEQ" "UTF-8" $CTL record a b "$(printf 'x\377')"
-rejnl "content over max_event_size: E2BIG" "max_event_size" $CTL record a b "$(head -c 20000 /dev/zero | tr '\0' x)"
-for c in missing-content embedded-nul no-terminator wrong-type oversize output-attribute unknown-attribute; do
-	rejnl "malformed attribute ($c) refused" "EINVAL\|ERANGE\|EMSGSIZE" $VT nlraw $c
-done
+rejnl "unprivileged RECORD: EPERM" "aaelctl: record: Operation not permitted" \
+	$NOBODY $CTL record a b c
+rejnl "user-namespace root RECORD: EPERM" "aaelctl: record: Operation not permitted" \
+	unshare --user --map-root-user $CTL record a b c
+rejnl "unprivileged dump: EPERM" "aaelctl: reading the log: Operation not permitted" \
+	$NOBODY $CTL log
+rejnl "space in domain: EINVAL with a reason" \
+	"aaelctl: record: Invalid argument: domain and operation must be non-empty, without whitespace or control bytes" \
+	$CTL record "a b" op c
+rejnl "empty operation: EINVAL with a reason" \
+	"aaelctl: record: Invalid argument: domain and operation must be non-empty, without whitespace or control bytes" \
+	$CTL record a "" c
+rejnl "invalid UTF-8: EILSEQ with a reason" \
+	"aaelctl: record: Invalid or incomplete multibyte or wide character: event text is not valid UTF-8" \
+	$CTL record a b "$(printf 'x\377')"
+rejnl "content over max_event_size: E2BIG with a reason" \
+	"aaelctl: record: Argument list too long: event text longer than max_event_size" \
+	$CTL record a b "$(head -c 20000 /dev/zero | tr '\0' x)"
+
+# Malformed attributes, hand-built: the errno and extack message the kernel
+# (lib/nlattr.c's policy check, or aael's own) gives each.
+rejnl "missing content attribute: EINVAL, says what is required" \
+	"EINVAL: domain, operation and content are required" $VT nlraw missing-content
+rejnl "NUL inside the content: EINVAL, embedded NUL byte" \
+	"EINVAL: embedded NUL byte" $VT nlraw embedded-nul
+rejnl "content without its NUL terminator: EINVAL, policy" \
+	"EINVAL: Attribute failed policy validation" $VT nlraw no-terminator
+rejnl "content sent as a u32: EINVAL, policy" \
+	"EINVAL: Attribute failed policy validation" $VT nlraw wrong-type
+rejnl "content of AAEL_EVENT_SIZE_LIMIT + 1 bytes: EINVAL, policy" \
+	"EINVAL: Attribute failed policy validation" $VT nlraw oversize
+rejnl "content of AAEL_EVENT_SIZE_LIMIT bytes passes the policy: E2BIG" \
+	"E2BIG: event text longer than max_event_size" $VT nlraw limit-content
+rejnl "output-only attribute (COUNT) in a request: EINVAL" \
+	"EINVAL: Unsupported attribute" $VT nlraw output-attribute
+rejnl "unknown attribute type: EINVAL" \
+	"EINVAL: Unknown attribute type" $VT nlraw unknown-attribute
+rejnl "string attribute flagged NLA_F_NESTED: EINVAL" \
+	"EINVAL: NLA_F_NESTED not expected" $VT nlraw nested-flag
+rejnl "dump with its u64 SEQ sent as a u32: EINVAL" \
+	"EINVAL: invalid attribute length" $VT nlraw dump-seq-u32
 c=$(count)
-check "a well-formed hand-built RECORD is accepted" $VT nlraw valid
+expect "a well-formed hand-built RECORD is accepted" "$($VT nlraw valid)" ok
 expect "... and recorded once" "$(count)" $((c + 1))
 check "content may be empty" $CTL record a b ""
 expect "empty content reads back as 'a b '" "$(tail -n 1 $A/ascii_runtime_measurements | sed 's/.*:[0-9a-f]* //')" "a b "
+
+# Privilege of the socket's opener and of the sender (uapi: both need
+# CAP_SYS_ADMIN in the initial user namespace, else EPERM).
+c=$(count)
+expect "root opens, root sends RECORD: recorded" "$($VT nlperm root root record)" ok
+expect "... once" "$(count)" $((c + 1))
+expect "root opens, root dumps: every record" "$($VT nlperm root root dump)" "ok $(count)"
+rejnl "root opens, uid 65534 sends RECORD: EPERM" EPERM $VT nlperm root nobody record
+rejnl "root opens, uid 65534 dumps: EPERM" EPERM $VT nlperm root nobody dump
+rejnl "uid 65534 opens, root write()s RECORD: EPERM" EPERM $VT nlperm nobody root record write
+rejnl "uid 65534 opens, root write()s a dump request: EPERM" EPERM $VT nlperm nobody root dump write
+rejnl "uid 65534 opens, root sendto()s RECORD (as libnl does): EPERM" EPERM \
+	$VT nlperm nobody root record
+rejnl "uid 65534 opens, root sendto()s a dump request: EPERM" EPERM \
+	$VT nlperm nobody root dump
+
+# Initial network namespace only: the family does not exist elsewhere.
+expect "new network namespace: nlctrl resolves (generic netlink works)" \
+	"$(unshare -n $VT nlfamily nlctrl)" ok
+expect "new network namespace: the aael family does not resolve (ENOENT)" \
+	"$(unshare -n $VT nlfamily aael)" ENOENT
+rejnl "new network namespace: RECORD to aael's id is refused (ENOENT)" ENOENT \
+	$VT nlnetns
+rejnl "new network namespace: aaelctl record finds no family" \
+	'aaelctl: no "aael" netlink family: is aael.ko loaded?' unshare -n $CTL record a b c
 
 # verify against the live register, then an out-of-band extend breaks it.
 check "aaelctl verify: the live log replays to the register" $CTL verify
@@ -107,4 +241,8 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "MISMATCH register 23 sha256" /tmp/verify.out &&
 	ok "after tpm2_pcrextend on PCR 23, verify fails (exit 1, MISMATCH)" ||
 	not_ok "after tpm2_pcrextend on PCR 23, verify fails (exit 1, MISMATCH)" "exit $rc" "$(cat /tmp/verify.out)"
+expect "after tpm2_pcrextend of sha256: that bank mismatches, every other matches" \
+	"$(sed -n 's/^\(MISMATCH\|match\) register 23 \([a-z0-9]*\).*/\1 \2/p' /tmp/verify.out | sort)" \
+	"$(for b in $(sed -n 's/^banks: //p' $A/register); do
+		[ "$b" = sha256 ] && echo "MISMATCH $b" || echo "match $b"; done | sort)"
 finish

@@ -10,41 +10,122 @@ SUITE=reliability-tpm
 . /mnt/tests/vm/lib.sh
 L=/mnt/build/aael-load
 S=${AAEL_SCALE:-1}
-E=$((250 * S))
+E=$((500 * S))
+MIN_SAMPLES=10
+
+# wait_until SECONDS CMD...: polls until CMD succeeds; 1 once SECONDS have
+# passed, for the caller to fail on (a wait that runs out proves nothing).
+wait_until() {
+	end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ledger LEDGER...: sets OKS and TRIES, the ok and all attempts in these
+# ledgers (whole lines only, as aael-load count reads them).
+ledger() {
+	# shellcheck disable=SC2046
+	set -- $($L count "$@")
+	OKS=${1:--1} TRIES=${2:--1}
+}
+
+# Whole lines: samples written so far (none before the sampler's first).
+samples() { cat /tmp/samples 2>/dev/null | wc -l; }
+
+# exited PID: the process is gone or a zombie (kill -0 still reaches one).
+exited() {
+	[ ! -e /proc/$1 ] || [ "$(cut -d ' ' -f 3 /proc/$1/stat 2>/dev/null)" = Z ]
+}
+
+# fails_quickly DESC SECONDS CMD...: CMD exits with an error of its own
+# within SECONDS: not 0, not 124 (timeout killed it: a hang), not 125-127
+# (timeout or exec failed), not killed by a signal.
+fails_quickly() {
+	desc=$1 secs=$2
+	shift 2
+	out=$(timeout "$secs" "$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		not_ok "$desc" "succeeded: $out"
+	elif [ $rc -eq 124 ]; then
+		not_ok "$desc" "still running after $secs s: it hangs"
+	elif [ $rc -gt 124 ]; then
+		not_ok "$desc" "exit $rc: $out"
+	else
+		ok "$desc (exit $rc: $(echo "$out" | head -n 1))"
+	fi
+}
 
 load_hashes
 check "insmod (TPM, PCR 23)" insmod $KO
-rm -f /tmp/sample.stop
+rm -f /tmp/sample.stop /tmp/ledger-tpm-* /tmp/samples
 $L sample /tmp/samples /tmp/sample.stop &
 SAMPLER=$!
 $L run tpm 4 $E sfs,nl > /tmp/run.out 2>&1 &
 RUN=$!
-i=0
-while [ "$(grep -c ok /tmp/ledger-tpm-0 2>/dev/null || echo 0)" -lt $((E / 3)) ] && [ $i -lt 600 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+# The fault is due once the sampler has register values to check from
+# before it and writer 0 has recorded a tenth of its events. Early, and
+# timed by aael-load's own 10 ms poll: the writers must still be running
+# when the host gets round to the kill, and a third of 250 events, polled
+# from the shell, once came after they had all finished.
+$L wait lines $MIN_SAMPLES 300 /tmp/samples > /dev/null &&
+	$L wait ok $((E / 10)) 300 /tmp/ledger-tpm-0 > /dev/null
+# What was recorded before the kill was asked for is surely from before it.
+ledger /tmp/ledger-tpm-*
+ok_kill=$OKS tries_kill=$TRIES
+samples_kill=$(samples)
 touch "$AAEL_OUT/ctl-kill-swtpm"
-i=0
-while [ ! -f "$AAEL_OUT/ctl-swtpm-killed" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "the host killed swtpm mid-stream" test -f "$AAEL_OUT/ctl-swtpm-killed"
+check "the host killed swtpm" wait_until 30 test -f "$AAEL_OUT/ctl-swtpm-killed"
 t0=$(date +%s)
+check "the kill came mid-stream: $ok_kill ok of $((4 * E)) (writer 0 at >= $((E / 10))), $samples_kill register samples before" \
+	sh -c "[ $ok_kill -ge $((E / 10)) ] && [ $tries_kill -lt $((4 * E)) ] && [ $samples_kill -ge $MIN_SAMPLES ]"
+# Writes after the kill fail instead of hanging, so the writers end.
+if wait_until 300 exited $RUN; then
+	ok "writers ended $(($(date +%s) - t0)) s after the TPM went away"
+else
+	not_ok "writers ended within 300 s of the TPM going away" "$(tail -n 3 /tmp/ledger-tpm-*)"
+	kill -9 $RUN
+fi
 wait $RUN
-echo "# writers finished $(($(date +%s) - t0)) s after the TPM went away"
+rc=$?
+expect "writers ran to the end" "$rc:$(cat /tmp/run.out)" "0:"
 touch /tmp/sample.stop
-wait $SAMPLER
-check "writers ran to the end" sh -c "! grep . /tmp/run.out"
-out=$($L audit tpm 4 /tmp/samples) && ok "nothing lost, nothing extra, every sampled register replays: $out" ||
+if wait_until 60 exited $SAMPLER; then
+	wait $SAMPLER
+	expect "the sampler stopped, every sample written" $? 0
+else
+	not_ok "the sampler stopped within 60 s (GET_STATUS hangs without the TPM?)"
+	kill -9 $SAMPLER
+fi
+if out=$($L audit --min-samples $MIN_SAMPLES tpm 4 /tmp/samples); then
+	ok "nothing lost, nothing extra, every sampled register replays: $out"
+else
 	not_ok "nothing lost, nothing extra, every sampled register replays" "$out"
+fi
 refusedn=$(cat /tmp/ledger-tpm-* | grep -c 'refused Input/output error')
 okn=$(cat /tmp/ledger-tpm-* | grep -c ' ok$')
-check "writes after the TPM went away failed with EIO ($refusedn of them)" test "$refusedn" -gt 0
-expect "every attempt is ok or EIO" "$(cat /tmp/ledger-tpm-* | grep -vc -e ' ok$' -e 'refused Input/output error')" 0
+ledger /tmp/ledger-tpm-*
+check "after the kill: $((TRIES - tries_kill)) more attempts, $refusedn failed with EIO" \
+	sh -c "[ $TRIES -gt $tries_kill ] && [ $refusedn -gt 0 ]"
+# The TPM does not come back: in each writer's order, once EIO, always EIO.
+expect "no writer got ok after its first EIO" \
+	"$(for f in /tmp/ledger-tpm-*; do awk '/refused Input\/output error/ { eio = 1 } eio && $2 == "ok" { print FILENAME ": " $0; exit }' "$f"; done)" ""
+# The extend in flight when swtpm died gets no answer: tpm_tis times out
+# (ETIME). Only one can be: the TPM takes one command at a time.
+etimen=$(cat /tmp/ledger-tpm-* | grep -c 'refused Timer expired')
+expect "every attempt is ok or EIO (or ETIME)" \
+	"$(grep -Hv -e ' ok$' -e 'refused Input/output error' -e 'refused Timer expired' /tmp/ledger-tpm-*)" ""
+check "at most one ETIME, the extend in flight at the kill ($etimen)" test "$etimen" -le 1
 expect "records = successes" "$(cat $A/runtime_measurements_count)" "$okn"
-expect "extend_failures counts every refused write" "$(cat $A/extend_failures)" "$refusedn"
+expect "extend_failures counts every refused write" "$(cat $A/extend_failures)" "$((refusedn + etimen))"
 c=$(cat $A/runtime_measurements_count)
-expect "a write now: EIO" "$(timeout 60 $VT write 'after tpm gone')" EIO
+out=$(timeout 60 $VT write 'after tpm gone')
+expect "a write now: EIO, within 60 s" "$?:$out" "1:EIO"
 expect "... and nothing appended" "$(cat $A/runtime_measurements_count)" "$c"
-check "register_value fails (no value without a TPM), does not hang" \
-	sh -c "! timeout 60 cat $A/register_value"
-check "the log stays readable and whole (securityfs, tpm2_eventlog)" sh -c "cat $A/binary_runtime_measurements > /tmp/l.bin && tpm2_eventlog /tmp/l.bin > /dev/null"
+fails_quickly "register_value fails (no value without a TPM), does not hang" 60 cat $A/register_value
+check "the log stays readable and whole (securityfs, tpm2_eventlog)" \
+	sh -c "timeout 60 cat $A/binary_runtime_measurements > /tmp/l.bin && timeout 60 tpm2_eventlog /tmp/l.bin > /dev/null"
 finish

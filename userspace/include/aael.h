@@ -59,7 +59,11 @@ struct aael_eventlog {
 
 /*
  * Parse len bytes at buf (which must outlive the result). Returns 0, or -1
- * with a message in err (AAEL_ERRLEN bytes) and nothing to free.
+ * with a message in err (AAEL_ERRLEN bytes) and nothing to free. The log
+ * ends exactly after a record (or after the Spec ID header), or at a whole
+ * 8-byte end marker, after which anything is ignored; a log cut anywhere
+ * else, the marker included, is refused as truncated. A log cut between two
+ * records parses as the shorter log it then is (no format counts records).
  */
 int aael_eventlog_parse(const uint8_t *buf, size_t len,
 			struct aael_eventlog *log, char *err);

@@ -3,6 +3,15 @@
  * TCG2 event log parser. Input is untrusted (logs come from other machines
  * and from firmware): every length is checked against what is left before
  * it is used, and sizes are bounded so that arithmetic cannot overflow.
+ *
+ * Where a log ends, as Trustee's CCEL parser decides it: exactly after a
+ * record (or after the Spec ID header), or at an 8-byte all-0xFF or
+ * all-0x00 marker standing where the next record would start; what follows
+ * a marker is firmware padding and is ignored. Anything else is a cut
+ * (truncated) log: a header or record of which only a part is there, or 1
+ * to 7 bytes after a record, which can hold neither a record nor a marker.
+ * A log cut exactly between two records cannot be told from a shorter log:
+ * neither format carries a record count.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,13 +62,12 @@ static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 	return true;
 }
 
-/* The 8-byte end marker firmware and the attestation agent append. */
+/* At a record boundary: the 8-byte end marker, whole. */
 static bool at_end_marker(const struct cursor *c)
 {
-	size_t n = left(c) < 8 ? left(c) : 8;
 	const uint8_t *p = c->buf + c->pos;
 
-	return all_bytes(p, n, 0xff) || all_bytes(p, n, 0x00);
+	return left(c) >= 8 && (all_bytes(p, 8, 0xff) || all_bytes(p, 8, 0x00));
 }
 
 static int parse_spec_id(struct aael_eventlog *log, const uint8_t *ev,
@@ -70,11 +78,18 @@ static int parse_spec_id(struct aael_eventlog *log, const uint8_t *ev,
 	/* signature 16, platformClass 4, versions 3, uintnSize 1, count 4 */
 	if (size < 28 + 1)
 		return fail(err, "Spec ID event too short (%u bytes)", size);
+	if (memcmp(ev, SPEC_ID_SIGNATURE, 16) != 0)
+		return fail(err,
+			    "the first event is not a Spec ID Event03 (SHA1-format logs are not read)");
 	n = le32(ev + 24);
 	if (n == 0 || n > AAEL_MAX_BANKS)
 		return fail(err, "Spec ID event lists %u algorithms", n);
 	if (size < 28 + 4 * n + 1)
-		return fail(err, "Spec ID event truncated");
+		return fail(err, "Spec ID event too short for %u algorithms", n);
+	/* A vendorInfoSize that disagrees with the event size is malformed. */
+	if (size != 28 + 4 * n + 1 + ev[28 + 4 * n])
+		return fail(err, "Spec ID event of %u bytes holds %u", size,
+			    28 + 4 * n + 1 + ev[28 + 4 * n]);
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t size_i = le16(ev + 28 + 4 * i + 2);
 
@@ -89,20 +104,34 @@ static int parse_spec_id(struct aael_eventlog *log, const uint8_t *ev,
 	return 0;
 }
 
-/* The first event: a legacy TCG_PCR_EVENT holding the Spec ID, if any. */
+/*
+ * The first event: a legacy TCG_PCR_EVENT holding the Spec ID, or straight
+ * away a TCG_PCR_EVENT2. Its first 12 bytes tell which: the legacy event's
+ * type is EV_NO_ACTION and its SHA1 digest (where an EVENT2 has its digest
+ * count) starts with 4 zero bytes. An EVENT2 with no digest extends nothing,
+ * so a header-less log cannot start with one; this keeps a header cut short
+ * from being read as a header-less log.
+ */
 static int parse_header(struct cursor *c, struct aael_eventlog *log,
 			char *err)
 {
 	const uint8_t *p = c->buf + c->pos;
 	uint32_t size;
 
-	if (left(c) < LEGACY_HEADER_SIZE + 16 ||
-	    le32(p + 4) != AAEL_EV_NO_ACTION ||
-	    memcmp(p + LEGACY_HEADER_SIZE, SPEC_ID_SIGNATURE, 16) != 0)
+	if (!left(c))
+		return fail(err, "empty log");
+	if (left(c) < 12)
+		return fail(err, "log truncated: %zu bytes, a first event needs more",
+			    left(c));
+	if (le32(p + 4) != AAEL_EV_NO_ACTION || le32(p + 8) != 0)
 		return 0;	/* no Spec ID header: records start at once */
+	if (left(c) < LEGACY_HEADER_SIZE)
+		return fail(err, "Spec ID event truncated: header of %zu of %d bytes",
+			    left(c), LEGACY_HEADER_SIZE);
 	size = le32(p + 28);
 	if (size > left(c) - LEGACY_HEADER_SIZE)
-		return fail(err, "Spec ID event truncated at offset 0");
+		return fail(err, "Spec ID event truncated: %u bytes, %zu left",
+			    size, left(c) - LEGACY_HEADER_SIZE);
 	if (parse_spec_id(log, p + LEGACY_HEADER_SIZE, size, err))
 		return -1;
 	c->pos += LEGACY_HEADER_SIZE + size;
@@ -164,10 +193,26 @@ static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
 	c->pos += 4;
 	if (left(c) < ev->data_len)
 		return fail(err,
-			    "record at offset %zu: event of %u bytes, %zu left",
+			    "record at offset %zu truncated: event of %u bytes, %zu left",
 			    start, ev->data_len, left(c));
 	ev->data = c->buf + c->pos;
 	c->pos += ev->data_len;
+	/*
+	 * A tagged event (TCG_PCClientTaggedEvent) must hold the bytes it
+	 * declares, as Trustee requires. An AAEL one must fill its event
+	 * exactly: otherwise it would not be taken for AAEL, and verify would
+	 * skip checking its text against its digests.
+	 */
+	if (ev->type == AAEL_EV_EVENT_TAG &&
+	    (ev->data_len < 8 || le32(ev->data + 4) > ev->data_len - 8))
+		return fail(err, "record at offset %zu: tagged event truncated",
+			    start);
+	if (ev->type == AAEL_EV_EVENT_TAG &&
+	    le32(ev->data) == AAEL_TAGGED_EVENT_ID &&
+	    le32(ev->data + 4) != ev->data_len - 8)
+		return fail(err,
+			    "record at offset %zu: AAEL event of %u bytes declares %u of text",
+			    start, ev->data_len, le32(ev->data + 4));
 	return 0;
 }
 
@@ -188,7 +233,13 @@ int aael_eventlog_parse(const uint8_t *buf, size_t len,
 	if (parse_header(&c, log, err))
 		return -1;
 	body = c.pos;
+	if (!log->has_spec_id && at_end_marker(&c))
+		return fail(err, "no Spec ID header and no record before the end marker");
 	while (left(&c) && !at_end_marker(&c)) {
+		if (left(&c) < 8)
+			return fail(err,
+				    "log truncated at offset %zu: %zu byte(s), too few for a record or an end marker",
+				    c.pos, left(&c));
 		if (parse_event2(&c, log, &ev, scratch, err))
 			return -1;
 		log->nr_events++;
