@@ -74,7 +74,7 @@ $(BUILD)/aael-load: tests/vm/aael-load.c $(VMT_COMMON) $(BUILD)/libaael.a
 
 # aaeld's parsers (TOML, aa.toml, Init-Data) without its I/O.
 D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c \
-	     userspace/aaeld/event.c
+	     userspace/aaeld/event.c userspace/aaeld/kbs_reply.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 $(BUILD)/unit-tests: $(UNIT_SRCS) tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
@@ -105,7 +105,9 @@ host: $(BUILD)/asan/aaelctl
 	@mkdir -p $(BUILD)/results
 	tests/host/test-aaelctl.sh $(BUILD)/asan/aaelctl > $(BUILD)/results/host.tap 2>&1; \
 	a=$$?; tests/host/test-dkms.sh $(KVER) > $(BUILD)/results/dkms.tap 2>&1; b=$$?; \
-	cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap; [ $$a -eq 0 ] && [ $$b -eq 0 ]
+	tests/host/test-trustee-tpm.sh > $(BUILD)/results/trustee-tpm.tap 2>&1; c=$$?; \
+	cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap $(BUILD)/results/trustee-tpm.tap; \
+	[ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ]
 
 DESTDIR ?=
 MODDIR  := $(DESTDIR)/lib/modules/$(KVER)/updates

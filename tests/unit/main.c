@@ -57,9 +57,14 @@ int main(void)
 {
 	int failed = 0;
 
+	/* UNIT_FILTER=test_x runs one test (a wildcard pattern), e.g. to see
+	 * each fail on its own when ASan aborts the run at the first report. */
+	if (getenv("UNIT_FILTER"))
+		cmocka_set_test_filter(getenv("UNIT_FILTER"));
 	failed += run_record_tests();
 	failed += run_eventlog_tests();
 	failed += run_toml_tests();
 	failed += run_netlink_tests();
+	failed += run_kbs_reply_tests();
 	return failed ? 1 : 0;
 }

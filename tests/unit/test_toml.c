@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 
 #include "unit.h"
 #include "../../userspace/aaeld/aaeld.h"
@@ -140,6 +142,43 @@ static void test_initdata_gzip(void **state)
 	assert_int_equal(initdata_decode("H4sI\0AAAAAAAAAAAAAAAA \n", 23, &toml, &len, err), -1);
 }
 
+/*
+ * Nothing of an Init-Data document is applied when it is read (its KBS URL
+ * waits for the binding), and its digest is the algorithm over the TOML
+ * text as sent (as Trustee's attestation-service parse_init_data and the
+ * agent's initdata.rs compute it).
+ */
+static void test_initdata_staged(void **state)
+{
+	static const char doc[] =
+		"version = \"0.1.0\"\nalgorithm = \"sha256\"\n[data]\n"
+		"\"aa.toml\" = '''\n[token_configs.kbs]\nurl = \"http://kbs.example\"\n'''\n";
+	char path[] = "/tmp/aael-unit-initdata-XXXXXX", err[AAEL_ERRLEN];
+	uint8_t digest[64], want[32];
+	struct aaeld_config c;
+	unsigned int n;
+	size_t len;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));
+	close(fd);
+	config_defaults(&c);
+	assert_int_equal(initdata_load(&c, path, err), 0);
+	unlink(path);
+	assert_null(c.kbs_url);
+	assert_string_equal(c.initdata, doc);
+	assert_string_equal(c.initdata_alg, "sha256");
+	assert_int_equal(initdata_digest(&c, digest, &len, err), 0);
+	assert_int_equal(len, 32);
+	EVP_Digest(doc, strlen(doc), want, &n, EVP_sha256(), NULL);
+	assert_memory_equal(digest, want, 32);
+	assert_int_equal(initdata_apply(&c, err), 0);
+	assert_string_equal(c.kbs_url, "http://kbs.example");
+	config_free(&c);
+}
+
 int run_toml_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +187,7 @@ int run_toml_tests(void)
 		cmocka_unit_test(test_aa_toml),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_initdata_gzip),
+		cmocka_unit_test(test_initdata_staged),
 	};
 
 	return cmocka_run_group_tests_name("toml", tests, NULL, NULL);

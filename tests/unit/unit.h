@@ -12,6 +12,7 @@ int run_record_tests(void);
 int run_eventlog_tests(void);
 int run_toml_tests(void);
 int run_netlink_tests(void);
+int run_kbs_reply_tests(void);
 
 /* Helpers shared by the test files. */
 size_t unhex(const char *hex, uint8_t *out, size_t max);

@@ -20,13 +20,19 @@ struct aaeld_config {
 	char *kbs_cert;			/* PEM */
 	char *tee_key_algorithm;
 	char *initdata;			/* the Init-Data TOML, as given to the KBS */
+	char *initdata_alg;		/* its algorithm: sha256, sha384, sha512 */
+	char *initdata_aa;		/* its [data] "aa.toml", applied once bound */
 };
 
 void config_defaults(struct aaeld_config *c);
+void config_free(struct aaeld_config *c);
 int config_parse_aa_toml(struct aaeld_config *c, const char *text,
 			 size_t len, char *err);
 int config_load(struct aaeld_config *c, const char *path, char *err);
 int initdata_load(struct aaeld_config *c, const char *path, char *err);
+int initdata_digest(const struct aaeld_config *c, uint8_t out[64],
+		    size_t *len, char *err);
+int initdata_apply(struct aaeld_config *c, char *err);
 int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 		    char *err);
 char *read_text_file(const char *path, size_t *len, char *err);
@@ -53,6 +59,11 @@ struct json_object *evidence_get(enum tee tee, const uint8_t *report_data,
 int aael_log_blob(uint8_t **blob, size_t *len, char *err);
 struct json_object *tpm_evidence(const uint8_t *report_data, size_t len,
 				 char *err);
+/* PCR 8 = sha256(32 zero bytes || digest), extended now if PCR 8 is zero;
+ * *extended says whether this call extended it. */
+int tpm_bind_initdata(const uint8_t digest[32], bool *extended, char *err);
+/* MRCONFIGID (48 bytes) of this TD, from configfs-tsm. */
+int tdx_mrconfigid(uint8_t out[48], char *err);
 
 /* kbs.c */
 struct kbs_error {
@@ -61,6 +72,21 @@ struct kbs_error {
 };
 struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 			      struct kbs_error *e);
+
+/* kbs_reply.c: the KBS client's parts without I/O */
+struct evp_pkey_st;
+int kbs_seterr(struct kbs_error *e, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A reply's HTTP status and body (NUL-terminated, or NULL) to *reply. */
+int kbs_reply_parse(long status, const char *body, const char *path,
+		    struct json_object **reply, struct kbs_error *e);
+/* {"token", "tee_keypair"} for a token string and the tee key. */
+struct json_object *kbs_token_result(struct json_object *token,
+				     struct evp_pkey_st *key, struct kbs_error *e);
+long jwt_exp(const char *token);
+/* o[key] = v, taking v; -1 (v released) when o or v is NULL (out of
+ * memory) or the add fails, so that a chain of adds needs one check. */
+int jadd(struct json_object *o, const char *key, struct json_object *v);
 
 /* http.c */
 struct aaeld {

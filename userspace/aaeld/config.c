@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "aaeld.h"
@@ -17,6 +18,17 @@ void config_defaults(struct aaeld_config *c)
 	memset(c, 0, sizeof(*c));
 	c->init_pcr = 17;
 	c->tee_key_algorithm = strdup("ECDH-ES+A256KW-P256");
+}
+
+void config_free(struct aaeld_config *c)
+{
+	free(c->kbs_url);
+	free(c->kbs_cert);
+	free(c->tee_key_algorithm);
+	free(c->initdata);
+	free(c->initdata_alg);
+	free(c->initdata_aa);
+	memset(c, 0, sizeof(*c));
 }
 
 char *read_text_file(const char *path, size_t *len, char *err)
@@ -209,13 +221,18 @@ int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 	return 0;
 }
 
-/* Init-Data: version, algorithm, [data] with "aa.toml" among its files. */
+/*
+ * Init-Data: version, algorithm, [data] with "aa.toml" among its files.
+ * Read and checked only: nothing in it is applied until initdata_apply(),
+ * which main() calls once the document is bound to the TEE -- a KBS URL or
+ * certificate from a document nobody verified must never be used.
+ */
 int initdata_load(struct aaeld_config *c, const char *path, char *err)
 {
 	struct json_object *doc = NULL, *data, *v;
 	char sub[AAEL_ERRLEN] = "";
 	size_t len, toml_len;
-	char *text, *toml = NULL;
+	char *text, *toml = NULL, *alg = NULL, *aa_text = NULL;
 	int rc = -1;
 
 	text = read_text_file(path, &len, err);
@@ -250,24 +267,81 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 			goto out;
 		}
 		char aa[AAEL_ERRLEN];
+		struct aaeld_config scratch;
+		int bad;
 
-		if (config_parse_aa_toml(c, json_object_get_string(v),
-					 (size_t)json_object_get_string_len(v), aa)) {
+		config_defaults(&scratch);
+		bad = config_parse_aa_toml(&scratch, json_object_get_string(v),
+					   (size_t)json_object_get_string_len(v), aa);
+		config_free(&scratch);
+		if (bad) {
 			snprintf(sub, sizeof(sub), "aa.toml inside: %.200s", aa);
 			goto out;
 		}
+		aa_text = strdup(json_object_get_string(v));
+		if (!aa_text) {
+			snprintf(sub, sizeof(sub), "out of memory");
+			goto out;
+		}
+	}
+	if (!json_object_object_get_ex(doc, "algorithm", &v) ||
+	    !(alg = strdup(json_object_get_string(v)))) {
+		snprintf(sub, sizeof(sub), "out of memory");
+		goto out;
 	}
 	free(c->initdata);
+	free(c->initdata_alg);
+	free(c->initdata_aa);
 	c->initdata = toml;
-	toml = NULL;
+	c->initdata_alg = alg;
+	c->initdata_aa = aa_text;
+	toml = alg = aa_text = NULL;
 	rc = 0;
 out:
 	if (rc)
 		snprintf(err, AAEL_ERRLEN, "%.50s: %.200s", path, sub);
 	json_object_put(doc);
 	free(toml);
+	free(alg);
+	free(aa_text);
 	free(text);
 	return rc;
+}
+
+/*
+ * The digest Trustee and the agent compute: the document's algorithm over
+ * the TOML text exactly as sent in the attest request's init-data body
+ * (trustee attestation-service/src/lib.rs parse_init_data; guest-components
+ * attestation-agent/attestation-agent/src/initdata.rs parse_and_get_digest).
+ */
+int initdata_digest(const struct aaeld_config *c, uint8_t out[64],
+		    size_t *len, char *err)
+{
+	const EVP_MD *md = c->initdata_alg ? EVP_get_digestbyname(c->initdata_alg) : NULL;
+	unsigned int n;
+
+	if (!c->initdata || !md ||
+	    !EVP_Digest(c->initdata, strlen(c->initdata), out, &n, md, NULL)) {
+		snprintf(err, AAEL_ERRLEN, "cannot hash the Init-Data (%s)",
+			 c->initdata_alg ? c->initdata_alg : "no algorithm");
+		return -1;
+	}
+	*len = n;
+	return 0;
+}
+
+/* The Init-Data's aa.toml over the configuration: after the binding only. */
+int initdata_apply(struct aaeld_config *c, char *err)
+{
+	char aa[AAEL_ERRLEN];
+
+	if (!c->initdata_aa)
+		return 0;
+	if (config_parse_aa_toml(c, c->initdata_aa, strlen(c->initdata_aa), aa)) {
+		snprintf(err, AAEL_ERRLEN, "Init-Data aa.toml: %.200s", aa);
+		return -1;
+	}
+	return 0;
 }
 
 /* As the agent reads it: agent.guest_components_rest_api=attestation|all */

@@ -121,16 +121,11 @@ static int write_file(const char *path, const void *p, size_t n)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
-/* configfs-tsm (6.7+): a report with a 64-byte inblob, then cc_eventlog. */
-static struct json_object *tdx_evidence(const uint8_t *rd, size_t len,
-					char *err)
+/* A quote from configfs-tsm (6.7+) for a 64-byte inblob. */
+static uint8_t *tsm_quote(const uint8_t inblob[64], size_t *qlen, char *err)
 {
 	char dir[128], path[160];
-	uint8_t inblob[64] = { 0 };
-	struct json_object *ev = NULL;
 	uint8_t *quote = NULL;
-	size_t qlen = 0;
-	char *b64;
 
 	snprintf(dir, sizeof(dir), TSM_REPORTS "/aaeld-%d-%ld", getpid(),
 		 random());
@@ -139,30 +134,93 @@ static struct json_object *tdx_evidence(const uint8_t *rd, size_t len,
 			 dir, strerror(errno));
 		return NULL;
 	}
-	memcpy(inblob, rd, len < 64 ? len : 64);
 	snprintf(path, sizeof(path), "%s/inblob", dir);
-	if (write_file(path, inblob, sizeof(inblob))) {
+	if (write_file(path, inblob, 64)) {
 		snprintf(err, AAEL_ERRLEN, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/outblob", dir);
-	quote = read_binary(path, &qlen);
-	if (!quote || !qlen) {
-		snprintf(err, AAEL_ERRLEN, "no TDX quote from %s", path);
-		goto out;
+	*qlen = 0;
+	quote = read_binary(path, qlen);
+	if (quote && !*qlen) {
+		free(quote);
+		quote = NULL;
 	}
+	if (!quote)
+		snprintf(err, AAEL_ERRLEN, "no TDX quote from %s", path);
+out:
+	rmdir(dir);
+	return quote;
+}
+
+/* configfs-tsm: a report with a 64-byte inblob, then cc_eventlog. */
+static struct json_object *tdx_evidence(const uint8_t *rd, size_t len,
+					char *err)
+{
+	uint8_t inblob[64] = { 0 };
+	struct json_object *ev = NULL;
+	uint8_t *quote;
+	size_t qlen = 0;
+	char *b64;
+
+	memcpy(inblob, rd, len < 64 ? len : 64);
+	quote = tsm_quote(inblob, &qlen, err);
+	if (!quote)
+		return NULL;
 	ev = json_object_new_object();
 	b64 = b64_encode(quote, qlen, false);
-	json_object_object_add(ev, "quote", json_object_new_string(b64));
-	free(b64);
-	if (add_log(ev, err)) {
+	free(quote);
+	if (!b64 || jadd(ev, "quote", json_object_new_string(b64)) || add_log(ev, err)) {
+		if (!b64)
+			snprintf(err, AAEL_ERRLEN, "out of memory for the evidence");
 		json_object_put(ev);
 		ev = NULL;
 	}
-out:
-	free(quote);
-	rmdir(dir);
+	free(b64);
 	return ev;
+}
+
+/*
+ * MRCONFIGID, as the agent reads it (guest-components attestation-agent/
+ * attester/src/tdx/mod.rs bind_init_data): the kernel's measurements file
+ * (6.16+), else the TD's own quote through configfs-tsm -- Intel's quote
+ * layout: a 48-byte header (version 4), or header plus a 6-byte body
+ * descriptor (version 5); in the TD report body MRCONFIGID follows
+ * TEE_TCB_SVN, MRSEAM, MRSIGNERSEAM, SEAMATTRIBUTES, TDATTRIBUTES, XFAM and
+ * MRTD, at offset 184. Nothing here verifies the quote's signature: it is
+ * this TD's own report, read to compare a value the verifier checks again.
+ */
+#define TDX_MEASUREMENTS "/sys/devices/virtual/misc/tdx_guest/measurements/mrconfigid"
+#define TDX_BODY_MRCONFIGID 184
+
+int tdx_mrconfigid(uint8_t out[48], char *err)
+{
+	uint8_t zero[64] = { 0 }, *q;
+	size_t n = 0, body;
+	uint16_t version;
+
+	q = read_binary(TDX_MEASUREMENTS, &n);
+	if (q && n == 48) {
+		memcpy(out, q, 48);
+		free(q);
+		return 0;
+	}
+	free(q);
+	q = tsm_quote(zero, &n, err);
+	if (!q)
+		return -1;
+	version = (uint16_t)(n >= 2 ? q[0] | q[1] << 8 : 0);
+	body = version == 4 ? 48 : version == 5 ? 54 : 0;
+	if (!body || n < body + TDX_BODY_MRCONFIGID + 48) {
+		snprintf(err, AAEL_ERRLEN,
+			 "the TDX quote (version %u, %zu bytes) has no MRCONFIGID where Intel's layout puts it",
+			 version, n);
+		free(q);
+		return -1;
+	}
+	memcpy(out, q + body + TDX_BODY_MRCONFIGID, 48);
+	free(q);
+	return 0;
 }
 
 struct json_object *evidence_get(enum tee tee, const uint8_t *report_data,

@@ -1,15 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TPM evidence (tss2 ESAPI): a quote, by an RSA-2048 attestation key and
- * qualified by the first 32 bytes of the report data, of the sha256 bank of
- * the aael register's PCR, in the shape Trustee's TPM verifier reads:
+ * TPM evidence (tss2 ESAPI) as Trustee's TPM verifier checks it and the
+ * attestation agent produces it (trustee deps/verifier/src/tpm/mod.rs,
+ * guest-components attestation-agent/attester/src/tpm/utils.rs get_quote):
  * {ak_public (DER SPKI, base64), tpm_quote: {message (TPMS_ATTEST),
- * signature (TPMT_SIGNATURE), pcrs (all 24 sha256 values)}} plus
- * cc_eventlog (the aael log). Only the aael PCR is quoted: it is the one the
- * log accounts for, so the quote and the log verify on their own (for
- * example with tpm2_checkquote -e); the other 23 values are informational.
- * PCRs are read before and after the log and the quote; a change in between
- * (a record made meanwhile) retries, so log, values and quote agree.
+ * signature (TPMT_SIGNATURE), pcrs (24 sha256 values, hex)}}, plus
+ * cc_eventlog (the aael log: aael's extension, Trustee's TPM verifier reads
+ * no log).
+ *
+ * The quote covers all 24 PCRs of the sha256 bank, because Trustee hashes
+ * every listed value and compares that with pcrDigest (azure-cvm-tooling
+ * az-cvm-vtpm/src/vtpm/verify.rs verify_pcrs); it is RSASSA-SHA256, with
+ * extraData = the report data resized to 32 bytes (zero-padded or cut),
+ * as both sides do. The PCRs are read before and after the log and the
+ * quote, and pcrDigest is checked against the values read: a record made
+ * in between retries, so log, values and quote always agree.
+ *
+ * The AK: the persistent key at AA_TPM_AK_HANDLE (hex, default 0x81010002)
+ * when it exists, as the agent uses -- a provisioned AK is the one a
+ * verifier can have been told to trust. Without one, a restricted RSA-2048
+ * signing primary created under the endorsement hierarchy from the
+ * standard template: deterministic (same key every start on the same TPM,
+ * no NV storage needed) but certified by nobody. An AA_TPM_AK_HANDLE that
+ * names no key is an error rather than a silent fallback.
+ *
+ * Init-Data binding (tpm_bind_initdata): PCR 8 holds it, extended once from
+ * zero with the document's sha256 digest, as the agent does at start
+ * (attester/src/tpm/mod.rs bind_init_data) and Trustee expects
+ * (PCR8 == sha256(32 zero bytes || digest)).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -27,11 +45,14 @@
 #include "aaeld.h"
 
 #define PCRS 24
+#define INITDATA_PCR 8
+#define DEFAULT_AK_HANDLE 0x81010002u
 
 static pthread_mutex_t tpm_lock = PTHREAD_MUTEX_INITIALIZER;
 static ESYS_CONTEXT *esys;
 static ESYS_TR ak = ESYS_TR_NONE;
 static char *ak_public_b64;
+static bool ak_persistent;
 
 static int tss_fail(char *err, const char *what, TSS2_RC rc)
 {
@@ -76,7 +97,87 @@ out:
 	return out;
 }
 
-/* One connection and one AK (a primary: no storage needed) per process. */
+static int tpm_connect(char *err)
+{
+	TSS2_TCTI_CONTEXT *tcti;
+	TSS2_RC rc;
+
+	if (esys)
+		return 0;
+	rc = Tss2_TctiLdr_Initialize("device:/dev/tpmrm0", &tcti);
+	if (rc)
+		return tss_fail(err, "open /dev/tpmrm0", rc);
+	rc = Esys_Initialize(&esys, tcti, NULL);
+	if (rc) {
+		esys = NULL;
+		Tss2_TctiLdr_Finalize(&tcti);
+		return tss_fail(err, "initialize", rc);
+	}
+	return 0;
+}
+
+/* AA_TPM_AK_HANDLE as the agent parses it: hex, "0x" optional. */
+static int ak_handle(TPM2_HANDLE *h, bool *explicit, char *err)
+{
+	const char *v = getenv("AA_TPM_AK_HANDLE");
+	char *end;
+	unsigned long x;
+
+	*explicit = v != NULL;
+	*h = DEFAULT_AK_HANDLE;
+	if (!v)
+		return 0;
+	if (!strncmp(v, "0x", 2) || !strncmp(v, "0X", 2))
+		v += 2;
+	x = strtoul(v, &end, 16);
+	if (!*v || *end || x > 0xffffffffUL) {
+		snprintf(err, AAEL_ERRLEN, "AA_TPM_AK_HANDLE=%s: not a hex handle",
+			 getenv("AA_TPM_AK_HANDLE"));
+		return -1;
+	}
+	*h = (TPM2_HANDLE)x;
+	return 0;
+}
+
+/* The persistent AK, when there is one: 1 found, 0 absent, -1 error. */
+static int ak_load_persistent(TPM2B_PUBLIC **pub, char *err)
+{
+	TPM2_HANDLE h;
+	bool explicit;
+	TSS2_RC rc;
+	const TPMT_PUBLIC *p;
+
+	if (ak_handle(&h, &explicit, err))
+		return -1;
+	rc = Esys_TR_FromTPMPublic(esys, h, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, &ak);
+	if (rc) {
+		ak = ESYS_TR_NONE;
+		if (!explicit)
+			return 0;
+		snprintf(err, AAEL_ERRLEN, "AA_TPM_AK_HANDLE 0x%x: no key there (TPM 0x%x)",
+			 h, rc);
+		return -1;
+	}
+	rc = Esys_ReadPublic(esys, ak, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+			     pub, NULL, NULL);
+	if (rc) {
+		Esys_TR_Close(esys, &ak);
+		return tss_fail(err, "read the AK's public area", rc);
+	}
+	p = &(*pub)->publicArea;
+	if (p->type != TPM2_ALG_RSA || !(p->objectAttributes & TPMA_OBJECT_SIGN_ENCRYPT) ||
+	    !(p->objectAttributes & TPMA_OBJECT_RESTRICTED)) {
+		snprintf(err, AAEL_ERRLEN, "the AK at 0x%x is not a restricted RSA signing key", h);
+		Esys_Free(*pub);
+		*pub = NULL;
+		Esys_TR_Close(esys, &ak);
+		return -1;
+	}
+	return 1;
+}
+
+/* One connection and one AK per process (see the top of the file). */
 static int tpm_open(char *err)
 {
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
@@ -100,28 +201,37 @@ static int tpm_open(char *err)
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION none = { 0 };
 	TPM2B_PUBLIC *pub = NULL;
-	TSS2_TCTI_CONTEXT *tcti;
 	TSS2_RC rc;
+	int found;
 
-	if (esys)
+	if (ak_public_b64)
 		return 0;
-	rc = Tss2_TctiLdr_Initialize("device:/dev/tpmrm0", &tcti);
-	if (rc)
-		return tss_fail(err, "open /dev/tpmrm0", rc);
-	rc = Esys_Initialize(&esys, tcti, NULL);
-	if (rc)
-		return tss_fail(err, "initialize", rc);
-	rc = Esys_CreatePrimary(esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD,
-				ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
-				&outside, &none, &ak, &pub, NULL, NULL, NULL);
-	if (rc) {
-		Esys_Finalize(&esys);
-		esys = NULL;
-		return tss_fail(err, "create AK", rc);
+	if (tpm_connect(err))
+		return -1;
+	found = ak_load_persistent(&pub, err);
+	if (found < 0)
+		return -1;
+	if (!found) {
+		rc = Esys_CreatePrimary(esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD,
+					ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
+					&outside, &none, &ak, &pub, NULL, NULL, NULL);
+		if (rc) {
+			ak = ESYS_TR_NONE;
+			return tss_fail(err, "create AK", rc);
+		}
 	}
+	ak_persistent = found;
 	ak_public_b64 = spki_b64(pub);
 	Esys_Free(pub);
-	return ak_public_b64 ? 0 : tss_fail(err, "AK public key", 0);
+	if (!ak_public_b64) {
+		if (!ak_persistent)
+			Esys_FlushContext(esys, ak);
+		else
+			Esys_TR_Close(esys, &ak);
+		ak = ESYS_TR_NONE;
+		return tss_fail(err, "AK public key to DER", 0);
+	}
+	return 0;
 }
 
 static int read_pcrs(uint8_t values[PCRS][32], char *err)
@@ -161,26 +271,35 @@ static int read_pcrs(uint8_t values[PCRS][32], char *err)
 	return 0;
 }
 
+/*
+ * A quote of all 24 sha256 PCRs; NULL with err, or 1 in *changed when its
+ * pcrDigest is not the digest of pcrs (a PCR moved after they were read).
+ */
 static struct json_object *quote(const uint8_t *rd, size_t len,
-				 unsigned int pcr, uint8_t pcrs[PCRS][32],
-				 char *err)
+				 uint8_t pcrs[PCRS][32], int *changed, char *err)
 {
 	TPML_PCR_SELECTION sel = {
 		.count = 1,
-		.pcrSelections[0] = { .hash = TPM2_ALG_SHA256, .sizeofSelect = 3 },
+		.pcrSelections[0] = { .hash = TPM2_ALG_SHA256, .sizeofSelect = 3,
+				      .pcrSelect = { 0xff, 0xff, 0xff } },
 	};
-	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
-	TPM2B_DATA qual = { .size = (UINT16)(len < 32 ? len : 32) };
+	TPMT_SIG_SCHEME scheme = {
+		.scheme = TPM2_ALG_RSASSA,
+		.details.rsassa.hashAlg = TPM2_ALG_SHA256,
+	};
+	TPM2B_DATA qual = { .size = 32 };	/* zero-padded or cut to 32 */
 	TPM2B_ATTEST *attest = NULL;
 	TPMT_SIGNATURE *sig = NULL;
-	uint8_t sigbuf[sizeof(TPMT_SIGNATURE)];
-	struct json_object *q, *arr;
+	TPMS_ATTEST info;
+	uint8_t sigbuf[sizeof(TPMT_SIGNATURE)], want[32];
+	struct json_object *q = NULL, *arr = NULL;
 	size_t off = 0;
-	char *b64, hex[65];
+	char *msg = NULL, *sg = NULL, hex[65];
+	unsigned int dlen;
 	TSS2_RC rc;
 
-	sel.pcrSelections[0].pcrSelect[pcr / 8] = (uint8_t)(1 << (pcr % 8));
-	memcpy(qual.buffer, rd, qual.size);
+	*changed = 0;
+	memcpy(qual.buffer, rd, len < 32 ? len : 32);
 	rc = Esys_Quote(esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 			&qual, &scheme, &sel, &attest, &sig);
 	if (rc) {
@@ -188,25 +307,47 @@ static struct json_object *quote(const uint8_t *rd, size_t len,
 		return NULL;
 	}
 	rc = Tss2_MU_TPMT_SIGNATURE_Marshal(sig, sigbuf, sizeof(sigbuf), &off);
-	q = json_object_new_object();
-	b64 = b64_encode(attest->attestationData, attest->size, false);
-	json_object_object_add(q, "message", json_object_new_string(b64));
-	free(b64);
-	b64 = b64_encode(sigbuf, off, false);
-	json_object_object_add(q, "signature", json_object_new_string(b64));
-	free(b64);
-	arr = json_object_new_array();
-	for (int i = 0; i < PCRS; i++) {
-		json_object_array_add(arr, json_object_new_string(aael_hex(hex, pcrs[i], 32)));
+	if (rc) {
+		tss_fail(err, "marshal signature", rc);
+		goto out;
 	}
-	json_object_object_add(q, "pcrs", arr);
+	rc = Tss2_MU_TPMS_ATTEST_Unmarshal(attest->attestationData, attest->size,
+					   NULL, &info);
+	if (rc || info.type != TPM2_ST_ATTEST_QUOTE) {
+		tss_fail(err, "read back the quote", rc);
+		goto out;
+	}
+	if (!EVP_Digest(pcrs, PCRS * 32, want, &dlen, EVP_sha256(), NULL)) {
+		snprintf(err, AAEL_ERRLEN, "sha256 failed");
+		goto out;
+	}
+	if (info.attested.quote.pcrDigest.size != 32 ||
+	    memcmp(info.attested.quote.pcrDigest.buffer, want, 32)) {
+		*changed = 1;
+		goto out;
+	}
+	msg = b64_encode(attest->attestationData, attest->size, false);
+	sg = b64_encode(sigbuf, off, false);
+	q = json_object_new_object();
+	arr = json_object_new_array_ext(PCRS);
+	for (int i = 0; arr && i < PCRS; i++) {
+		if (json_object_array_add(arr, json_object_new_string(aael_hex(hex, pcrs[i], 32)))) {
+			json_object_put(arr);
+			arr = NULL;
+		}
+	}
+	if (!msg || !sg || jadd(q, "message", json_object_new_string(msg)) ||
+	    jadd(q, "signature", json_object_new_string(sg)) || jadd(q, "pcrs", arr)) {
+		arr = NULL;
+		json_object_put(q);
+		q = NULL;
+		snprintf(err, AAEL_ERRLEN, "out of memory for the evidence");
+	}
+out:
+	free(msg);
+	free(sg);
 	Esys_Free(attest);
 	Esys_Free(sig);
-	if (rc) {
-		json_object_put(q);
-		tss_fail(err, "marshal signature", rc);
-		return NULL;
-	}
 	return q;
 }
 
@@ -228,6 +369,7 @@ struct json_object *tpm_evidence(const uint8_t *rd, size_t len, char *err)
 	}
 	aael_client_close(c);
 	if (strcmp(st.backend, "tpm") || st.index >= PCRS) {
+		/* the quote would not cover the log's register */
 		snprintf(err, AAEL_ERRLEN, "aael.ko does not log to a TPM PCR (backend %s)",
 			 st.backend);
 		return NULL;
@@ -236,15 +378,20 @@ struct json_object *tpm_evidence(const uint8_t *rd, size_t len, char *err)
 	if (tpm_open(err))
 		goto out;
 	for (int attempt = 0; attempt < 8; attempt++) {
+		int changed;
+
 		free(blob);
 		blob = NULL;
 		json_object_put(q);
 		q = NULL;
-		if (read_pcrs(before, err) || aael_log_blob(&blob, &blob_len, err) ||
-		    !(q = quote(rd, len, st.index, before, err)) ||
-		    read_pcrs(after, err))
+		if (read_pcrs(before, err) || aael_log_blob(&blob, &blob_len, err))
 			goto out;
-		if (!memcmp(before, after, sizeof(before)))
+		q = quote(rd, len, before, &changed, err);
+		if (!q && !changed)
+			goto out;
+		if (read_pcrs(after, err))
+			goto out;
+		if (q && !memcmp(before, after, sizeof(before)))
 			break;
 		if (attempt == 7) {
 			snprintf(err, AAEL_ERRLEN,
@@ -253,15 +400,92 @@ struct json_object *tpm_evidence(const uint8_t *rd, size_t len, char *err)
 		}
 	}
 	ev = json_object_new_object();
-	json_object_object_add(ev, "ak_public", json_object_new_string(ak_public_b64));
-	json_object_object_add(ev, "tpm_quote", q);
-	q = NULL;
 	b64 = b64_encode(blob, blob_len, false);
-	json_object_object_add(ev, "cc_eventlog", json_object_new_string(b64));
+	if (jadd(ev, "ak_public", json_object_new_string(ak_public_b64)) ||
+	    jadd(ev, "tpm_quote", json_object_get(q)) || !b64 ||
+	    jadd(ev, "cc_eventlog", json_object_new_string(b64))) {
+		json_object_put(ev);
+		ev = NULL;
+		snprintf(err, AAEL_ERRLEN, "out of memory for the evidence");
+	}
 	free(b64);
 out:
 	pthread_mutex_unlock(&tpm_lock);
 	json_object_put(q);
 	free(blob);
 	return ev;
+}
+
+/* SHA-256(value || digest): one extend of a sha256 PCR. */
+static int extend_of(const uint8_t value[32], const uint8_t digest[32],
+		     uint8_t out[32])
+{
+	uint8_t in[64];
+	unsigned int n;
+
+	memcpy(in, value, 32);
+	memcpy(in + 32, digest, 32);
+	return EVP_Digest(in, sizeof(in), out, &n, EVP_sha256(), NULL) ? 0 : -1;
+}
+
+/*
+ * The PCR is the once-per-boot state: it is zero from TPM reset (boot) on,
+ * only an extend changes it, and what it holds is exactly what a verifier
+ * checks -- a file or a kernel flag could say "bound" while the PCR says
+ * otherwise, and would not survive as faithfully (a PCR cannot be rolled
+ * back by a crash or a tmpfs). Zero: extend now. The binding of this
+ * digest: bound already (aaeld restarted), nothing to do. Anything else:
+ * another document or another extender was first; refuse.
+ */
+int tpm_bind_initdata(const uint8_t digest[32], bool *extended, char *err)
+{
+	static const uint8_t zero[32];
+	uint8_t pcrs[PCRS][32], want[32];
+	TPML_DIGEST_VALUES d = {
+		.count = 1,
+		.digests[0] = { .hashAlg = TPM2_ALG_SHA256 },
+	};
+	char have_hex[65], want_hex[65];
+	TSS2_RC rc;
+	int ret = -1;
+
+	*extended = false;
+	memcpy(d.digests[0].digest.sha256, digest, 32);
+	if (extend_of(zero, digest, want)) {
+		snprintf(err, AAEL_ERRLEN, "sha256 failed");
+		return -1;
+	}
+	pthread_mutex_lock(&tpm_lock);
+	if (tpm_connect(err) || read_pcrs(pcrs, err))
+		goto out;
+	if (!memcmp(pcrs[INITDATA_PCR], want, 32)) {
+		ret = 0;
+		goto out;
+	}
+	if (memcmp(pcrs[INITDATA_PCR], zero, 32)) {
+		snprintf(err, AAEL_ERRLEN,
+			 "PCR 8 (sha256) is %s, not this Init-Data's binding %s (sha256 of 32 zero bytes and the digest): another Init-Data was bound this boot, or something else extended PCR 8; refusing the document",
+			 aael_hex(have_hex, pcrs[INITDATA_PCR], 32), aael_hex(want_hex, want, 32));
+		goto out;
+	}
+	rc = Esys_PCR_Extend(esys, ESYS_TR_PCR0 + INITDATA_PCR, ESYS_TR_PASSWORD,
+			     ESYS_TR_NONE, ESYS_TR_NONE, &d);
+	if (rc) {
+		tss_fail(err, "PCR_Extend of PCR 8", rc);
+		goto out;
+	}
+	*extended = true;
+	/* someone extending at the same moment would show here */
+	if (read_pcrs(pcrs, err))
+		goto out;
+	if (memcmp(pcrs[INITDATA_PCR], want, 32)) {
+		snprintf(err, AAEL_ERRLEN,
+			 "PCR 8 is %s after the extend, not %s: another extend raced this one",
+			 aael_hex(have_hex, pcrs[INITDATA_PCR], 32), aael_hex(want_hex, want, 32));
+		goto out;
+	}
+	ret = 0;
+out:
+	pthread_mutex_unlock(&tpm_lock);
+	return ret;
 }

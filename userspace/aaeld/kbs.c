@@ -5,7 +5,6 @@
  * P-256 key, then the token. Tokens are cached until they expire.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +12,8 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "aaeld.h"
 
@@ -44,17 +43,6 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int seterr(struct kbs_error *e, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = status;
-	va_start(ap, fmt);
-	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* POST a JSON body; the reply is parsed into *reply. */
 static int post(CURL *h, const char *url, const char *path,
 		struct json_object *body, struct json_object **reply,
@@ -63,15 +51,21 @@ static int post(CURL *h, const char *url, const char *path,
 	char full[2048];
 	struct buf b = { 0 };
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
 	long status = 0;
 	CURLcode rc;
+	int ret;
 
+	*reply = NULL;
+	if (!hdr || !text) {
+		curl_slist_free_all(hdr);
+		return kbs_seterr(e, 500, "out of memory for the KBS request");
+	}
 	snprintf(full, sizeof(full), "%s%s", url, path);
 	curl_easy_setopt(h, CURLOPT_URL, full);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS,
-			 json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE));
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, text);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	rc = curl_easy_perform(h);
@@ -79,25 +73,12 @@ static int post(CURL *h, const char *url, const char *path,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
 		free(b.p);
-		return seterr(e, 503, "KBS %s unreachable: %s", full,
+		return kbs_seterr(e, 503, "KBS %s unreachable: %s", full,
 			      curl_easy_strerror(rc));
 	}
-	*reply = b.p ? json_tokener_parse(b.p) : NULL;
-	if (status != 200) {
-		struct json_object *d;
-		const char *detail = b.p ? b.p : "";
-
-		if (*reply && json_object_object_get_ex(*reply, "detail", &d))
-			detail = json_object_get_string(d);
-		seterr(e, 502, "KBS %s: HTTP %ld: %.180s", path, status, detail);
-		json_object_put(*reply);
-		free(b.p);
-		return -1;
-	}
+	ret = kbs_reply_parse(status, b.p, path, reply, e);
 	free(b.p);
-	if (!*reply)
-		return seterr(e, 502, "KBS %s: reply is not JSON", path);
-	return 0;
+	return ret;
 }
 
 /* {"kty","crv","alg","x","y"} of an EC P-256 public key. */
@@ -106,7 +87,7 @@ static struct json_object *jwk_of(EVP_PKEY *key)
 	BIGNUM *x = NULL, *y = NULL;
 	uint8_t bx[32], by[32];
 	struct json_object *jwk = NULL;
-	char *sx, *sy;
+	char *sx = NULL, *sy = NULL;
 
 	if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) ||
 	    !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) ||
@@ -115,14 +96,18 @@ static struct json_object *jwk_of(EVP_PKEY *key)
 	sx = b64_encode(bx, 32, true);
 	sy = b64_encode(by, 32, true);
 	jwk = json_object_new_object();
-	json_object_object_add(jwk, "alg", json_object_new_string("ECDH-ES+A256KW"));
-	json_object_object_add(jwk, "crv", json_object_new_string("P-256"));
-	json_object_object_add(jwk, "kty", json_object_new_string("EC"));
-	json_object_object_add(jwk, "x", json_object_new_string(sx));
-	json_object_object_add(jwk, "y", json_object_new_string(sy));
+	if (!sx || !sy ||
+	    jadd(jwk, "alg", json_object_new_string("ECDH-ES+A256KW")) ||
+	    jadd(jwk, "crv", json_object_new_string("P-256")) ||
+	    jadd(jwk, "kty", json_object_new_string("EC")) ||
+	    jadd(jwk, "x", json_object_new_string(sx)) ||
+	    jadd(jwk, "y", json_object_new_string(sy))) {
+		json_object_put(jwk);
+		jwk = NULL;
+	}
+out:
 	free(sx);
 	free(sy);
-out:
 	BN_free(x);
 	BN_free(y);
 	return jwk;
@@ -134,58 +119,23 @@ out:
  * member name is ASCII and the objects are built in sorted order, so
  * json-c's compact output with unescaped '/' is the canonical form.
  */
-static void report_data(const char *nonce, struct json_object *jwk,
-			uint8_t out[48])
+static int report_data(const char *nonce, struct json_object *jwk,
+		       uint8_t out[48])
 {
 	struct json_object *o = json_object_new_object();
-	const char *s;
+	const char *s = NULL;
 	unsigned int n;
+	int rc = -1;
 
-	json_object_object_add(o, "additional-evidence", json_object_new_string(""));
-	json_object_object_add(o, "nonce", json_object_new_string(nonce));
-	json_object_object_add(o, "tee-pubkey", json_object_get(jwk));
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	EVP_Digest(s, strlen(s), out, &n, EVP_sha384(), NULL);
+	if (!jadd(o, "additional-evidence", json_object_new_string("")) &&
+	    !jadd(o, "nonce", json_object_new_string(nonce)) &&
+	    !jadd(o, "tee-pubkey", json_object_get(jwk)))
+		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s && EVP_Digest(s, strlen(s), out, &n, EVP_sha384(), NULL))
+		rc = 0;
 	json_object_put(o);
-}
-
-static char *private_pem(EVP_PKEY *key)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (bio && PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
-		n = BIO_get_mem_data(bio, &data);
-		out = strndup(data, (size_t)n);
-	}
-	BIO_free(bio);
-	return out;
-}
-
-/* exp of a JWT, or 0 */
-static long jwt_exp(const char *token)
-{
-	const char *p = strchr(token, '.'), *q;
-	struct json_object *claims, *exp;
-	uint8_t *payload;
-	size_t len;
-	long v = 0;
-	char *seg;
-
-	if (!p || !(q = strchr(p + 1, '.')))
-		return 0;
-	seg = strndup(p + 1, (size_t)(q - p - 1));
-	if (seg && !b64_decode(seg, &payload, &len)) {
-		claims = json_tokener_parse((char *)payload);
-		if (claims && json_object_object_get_ex(claims, "exp", &exp))
-			v = (long)json_object_get_int64(exp);
-		json_object_put(claims);
-		free(payload);
-	}
-	free(seg);
-	return v;
+	return rc;
 }
 
 static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
@@ -194,20 +144,23 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 	struct json_object *req, *rep = NULL, *v, *jwk = NULL, *ev = NULL;
 	struct json_object *out = NULL;
 	EVP_PKEY *key = NULL;
-	char err[AAEL_ERRLEN], *pem = NULL;
+	char err[AAEL_ERRLEN];
 	char nonce[256];
 	uint8_t rd[48];
 
 	req = json_object_new_object();
-	json_object_object_add(req, "version", json_object_new_string(KBS_PROTOCOL));
-	json_object_object_add(req, "tee", json_object_new_string(tee_name(tee)));
-	json_object_object_add(req, "extra-params", json_object_new_string(""));
+	if (jadd(req, "version", json_object_new_string(KBS_PROTOCOL)) ||
+	    jadd(req, "tee", json_object_new_string(tee_name(tee))) ||
+	    jadd(req, "extra-params", json_object_new_string(""))) {
+		kbs_seterr(e, 500, "out of memory for the KBS request");
+		goto out;
+	}
 	if (post(h, c->kbs_url, "/kbs/v0/auth", req, &rep, e))
 		goto out;
 	if (!json_object_object_get_ex(rep, "nonce", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) >= (int)sizeof(nonce)) {
-		seterr(e, 502, "KBS auth: no nonce in the reply");
+		kbs_seterr(e, 502, "KBS auth: no nonce in the reply");
 		goto out;
 	}
 	snprintf(nonce, sizeof(nonce), "%s", json_object_get_string(v));
@@ -215,48 +168,68 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 	key = EVP_EC_gen("P-256");
 	jwk = key ? jwk_of(key) : NULL;
 	if (!jwk) {
-		seterr(e, 500, "cannot make an EC P-256 key");
+		kbs_seterr(e, 500, "cannot make an EC P-256 key");
 		goto out;
 	}
-	report_data(nonce, jwk, rd);
+	if (report_data(nonce, jwk, rd)) {
+		kbs_seterr(e, 500, "cannot hash the runtime data");
+		goto out;
+	}
 	ev = evidence_get(tee, rd, sizeof(rd), err);
 	if (!ev) {
-		seterr(e, 500, "evidence: %s", err);
+		kbs_seterr(e, 500, "evidence: %s", err);
 		goto out;
 	}
 	json_object_put(req);
 	json_object_put(rep);
 	rep = NULL;
 	req = json_object_new_object();
+	if (!req)
+		goto nomem;
 	if (c->initdata) {
 		struct json_object *id = json_object_new_object();
 
-		json_object_object_add(id, "format", json_object_new_string("toml"));
-		json_object_object_add(id, "body", json_object_new_string(c->initdata));
-		json_object_object_add(req, "init-data", id);
+		if (jadd(id, "format", json_object_new_string("toml")) ||
+		    jadd(id, "body", json_object_new_string(c->initdata))) {
+			json_object_put(id);
+			goto nomem;
+		}
+		if (jadd(req, "init-data", id))	/* id released */
+			goto nomem;
 	}
 	v = json_object_new_object();
-	json_object_object_add(v, "nonce", json_object_new_string(nonce));
-	json_object_object_add(v, "tee-pubkey", json_object_get(jwk));
-	json_object_object_add(req, "runtime-data", v);
+	if (jadd(v, "nonce", json_object_new_string(nonce)) ||
+	    jadd(v, "tee-pubkey", json_object_get(jwk))) {
+		json_object_put(v);
+		goto nomem;
+	}
+	if (jadd(req, "runtime-data", v))
+		goto nomem;
 	v = json_object_new_object();
-	json_object_object_add(v, "primary_evidence", ev);
+	if (jadd(v, "primary_evidence", ev)) {	/* ev released */
+		ev = NULL;
+		json_object_put(v);
+		goto nomem;
+	}
 	ev = NULL;
-	json_object_object_add(v, "additional_evidence", json_object_new_string(""));
-	json_object_object_add(req, "tee-evidence", v);
+	if (jadd(v, "additional_evidence", json_object_new_string(""))) {
+		json_object_put(v);
+		goto nomem;
+	}
+	if (jadd(req, "tee-evidence", v))
+		goto nomem;
 	if (post(h, c->kbs_url, "/kbs/v0/attest", req, &rep, e))
 		goto out;
 	if (!json_object_object_get_ex(rep, "token", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
-		seterr(e, 502, "KBS attest: no token in the reply");
+		kbs_seterr(e, 502, "KBS attest: no token in the reply");
 		goto out;
 	}
-	pem = private_pem(key);
-	out = json_object_new_object();
-	json_object_object_add(out, "token", json_object_get(v));
-	json_object_object_add(out, "tee_keypair", json_object_new_string(pem ? pem : ""));
+	out = kbs_token_result(v, key, e);
+	goto out;
+nomem:
+	kbs_seterr(e, 500, "out of memory for the KBS request");
 out:
-	free(pem);
 	json_object_put(req);
 	json_object_put(rep);
 	json_object_put(jwk);
@@ -276,7 +249,7 @@ struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 	CURL *h;
 
 	if (!c->kbs_url) {
-		seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml)");
+		kbs_seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml)");
 		return NULL;
 	}
 	pthread_mutex_lock(&cache_lock);
@@ -287,6 +260,11 @@ struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 		return out;
 	}
 	h = curl_easy_init();
+	if (!h) {
+		pthread_mutex_unlock(&cache_lock);
+		kbs_seterr(e, 500, "cannot start a KBS connection (curl)");
+		return NULL;
+	}
 	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

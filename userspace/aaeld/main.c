@@ -50,6 +50,62 @@ static void check_register(const struct aaeld_config *c)
 	aael_client_close(cl);
 }
 
+/*
+ * Init-Data bound before first use: the TEE must already vouch for exactly
+ * this document, else nothing in it is applied and aaeld does not start.
+ * TPM: PCR 8, extended once per boot (tpm_bind_initdata); TDX: MRCONFIGID,
+ * set by the host at launch, equal to the digest zero-padded to 48 bytes;
+ * sample: nothing to bind to.
+ */
+static int bind_initdata(struct aaeld *d)
+{
+	uint8_t digest[64], mr[48], want[48] = { 0 };
+	char err[AAEL_ERRLEN], hex[97];
+	size_t len;
+	bool extended;
+
+	if (!d->config.initdata)
+		return 0;
+	if (initdata_digest(&d->config, digest, &len, err)) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return -1;
+	}
+	switch (d->tee) {
+	case TEE_TPM:
+		if (len != 32) {
+			fprintf(stderr, "aaeld: Init-Data algorithm = \"%s\": on a TPM the binding (PCR 8, sha256 bank) takes a sha256 digest; write algorithm = \"sha256\"\n",
+				d->config.initdata_alg);
+			return -1;
+		}
+		if (tpm_bind_initdata(digest, &extended, err)) {
+			fprintf(stderr, "aaeld: Init-Data not bound: %s\n", err);
+			return -1;
+		}
+		fprintf(stderr, "aaeld: Init-Data %s: PCR 8 = sha256(0^32 || %s)\n",
+			extended ? "bound now" : "already bound this boot",
+			aael_hex(hex, digest, 32));
+		return 0;
+	case TEE_TDX:
+		if (tdx_mrconfigid(mr, err)) {
+			fprintf(stderr, "aaeld: Init-Data: cannot read MRCONFIGID: %s\n", err);
+			return -1;
+		}
+		memcpy(want, digest, len < 48 ? len : 48);
+		if (len > 48 || memcmp(mr, want, 48)) {
+			fprintf(stderr, "aaeld: Init-Data refused: MRCONFIGID is %s, not its %s digest (zero-padded to 48 bytes)\n",
+				aael_hex(hex, mr, 48), d->config.initdata_alg);
+			return -1;
+		}
+		fprintf(stderr, "aaeld: Init-Data bound: MRCONFIGID = its digest\n");
+		return 0;
+	case TEE_SAMPLE:
+		break;
+	}
+	fprintf(stderr, "aaeld: warning: Init-Data NOT bound (tee %s has no register for it); a verifier cannot tell it from any other document\n",
+		tee_name(d->tee));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -104,15 +160,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aaeld: %s\n", err);
 		return 2;
 	}
-	if (strcmp(d.config.tee_key_algorithm, "ECDH-ES+A256KW-P256")) {
-		fprintf(stderr, "aaeld: tee_key_algorithm %s is not supported (ECDH-ES+A256KW-P256 is)\n",
-			d.config.tee_key_algorithm);
-		return 2;
-	}
 	if (!strcmp(tee, "auto")) {
 		d.tee = tee_detect();
 	} else if (tee_from_name(tee, &d.tee)) {
 		fprintf(stderr, "aaeld: --tee %s: expected auto, tpm, tdx or sample\n", tee);
+		return 2;
+	}
+	if (bind_initdata(&d))
+		return 2;
+	if (initdata_apply(&d.config, err)) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return 2;
+	}
+	if (strcmp(d.config.tee_key_algorithm, "ECDH-ES+A256KW-P256")) {
+		fprintf(stderr, "aaeld: tee_key_algorithm %s is not supported (ECDH-ES+A256KW-P256 is)\n",
+			d.config.tee_key_algorithm);
 		return 2;
 	}
 	if (api) {

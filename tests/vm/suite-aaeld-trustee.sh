@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: GPL-2.0
+# aaeld against Trustee's rules (issue 10 items 1 and 2) on a fresh guest
+# with a sha256 TPM: the test KBS verifies TPM evidence as Trustee's TPM
+# verifier does (tests/kbs/trustee_tpm.py); a token without and with
+# Init-Data; PCR 8 bound once per boot (kill -9 and restart: unchanged);
+# another document after the binding, or a sha384 one, refused at start;
+# tpm2_checkquote on the evidence with all 24 PCRs.
+SUITE=aaeld-trustee
+. /mnt/tests/vm/lib.sh
+D=/mnt/build/aaeld
+PY=/usr/bin/python3
+export TPM2TOOLS_TCTI=device:/dev/tpmrm0
+URL=http://127.0.0.1:8006
+KURL=http://127.0.0.1:8080
+PCR8=/sys/class/tpm/tpm0/pcr-sha256/8
+
+start_aaeld() {
+	$D "$@" > /tmp/aaeld.log 2>&1 &
+	AAELD=$!
+	wait_http $URL/info
+}
+stop_aaeld() {
+	kill $AAELD 2>/dev/null
+	wait $AAELD 2>/dev/null
+}
+pcr8() { tr A-F a-f < $PCR8; }
+tokens() { curl -s $KURL/stats | jq .tokens; }
+# token_claims: GET /aa/token, print the token's decoded claims (or null)
+token_claims() {
+	curl -s "$URL/aa/token?token_type=kbs" > /tmp/token.json
+	jq -r '.token|split(".")|.[1]|@base64d|fromjson' /tmp/token.json 2>/dev/null || echo null
+}
+# binding DOC: sha256(32 zero bytes || sha256(DOC)), hex
+binding() {
+	$PY -c 'import hashlib, sys
+d = hashlib.sha256(open(sys.argv[1], "rb").read()).digest()
+print(hashlib.sha256(bytes(32) + d).hexdigest())' "$1"
+}
+initdata() {	# ALGORITHM NOTE: an Init-Data document whose aa.toml names the KBS
+	printf 'version = "0.1.0"\nalgorithm = "%s"\n[data]\n"aa.toml" = """\n[eventlog_config]\nenable_eventlog = true\n[token_configs.kbs]\nurl = "%s"\n"""\nnote = "%s"\n' "$1" "$KURL" "$2"
+}
+
+load_hashes
+check "insmod aael.ko (TPM, PCR 23)" insmod $KO
+$PY /mnt/tests/kbs/test-kbs.py --port 8080 > /tmp/kbs.log 2>&1 &
+KBS=$!
+wait_http $KURL/stats
+expect "PCR 8 is zero at boot" "$(pcr8)" "$(printf '%064d' 0)"
+
+# Without Init-Data.
+printf '[eventlog_config]\ninit_pcr = 23\nenable_eventlog = true\n[token_configs.kbs]\nurl = "%s"\n' $KURL > /tmp/aa.toml
+start_aaeld -c /tmp/aa.toml --attestation-api on --tee tpm
+echo 'workload trustee {"step":1}' > $A/event
+c=$(token_claims)
+check "without Init-Data: a token from the KBS that verifies TPM evidence by Trustee's rules" \
+	sh -c "echo '$c' | jq -e '.submods.cpu0[\"ear.status\"] == \"affirming\"'"
+expect "... its replay of the aael log = PCR 23" \
+	"$(echo "$c" | jq -r '.submods.cpu0["ear.veraison.annotated-evidence"].pcrs["23"]')" \
+	"$(tr A-F a-f < /sys/class/tpm/tpm0/pcr-sha256/23)"
+expect "without Init-Data PCR 8 stays zero" "$(pcr8)" "$(printf '%064d' 0)"
+
+# The evidence: 24 PCRs, the quote over all of them, report data resized to 32.
+curl -s "$URL/aa/evidence?runtime_data=hello-aael" > /tmp/ev.json
+expect "evidence lists 24 sha256 PCRs" "$(jq '.tpm_quote.pcrs | length' /tmp/ev.json)" 24
+check "Trustee's rules accept the evidence for report data 'hello-aael' (zero-padded to 32)" $PY -c '
+import json, sys
+sys.path.insert(0, "/mnt/tests/kbs")
+import trustee_tpm
+trustee_tpm.evaluate(json.load(open("/tmp/ev.json")), b"hello-aael")'
+check "... and refuse it for other report data" $PY -c '
+import json, sys
+sys.path.insert(0, "/mnt/tests/kbs")
+import trustee_tpm
+try:
+    trustee_tpm.evaluate(json.load(open("/tmp/ev.json")), b"hello-aaeL")
+except trustee_tpm.Refused as e:
+    sys.exit(0 if "nonce" in str(e) else 1)
+sys.exit(1)'
+jq -r .ak_public /tmp/ev.json | base64 -d > /tmp/ak.der
+openssl pkey -pubin -inform DER -in /tmp/ak.der -out /tmp/ak.pem 2>/dev/null
+jq -r .tpm_quote.message /tmp/ev.json | base64 -d > /tmp/msg.bin
+jq -r .tpm_quote.signature /tmp/ev.json | base64 -d > /tmp/sig.bin
+# tpm2-tools' PCR file (tss2 layout): TPML_PCR_SELECTION, a count of
+# TPML_DIGESTs, then three TPML_DIGESTs of 8 values each.
+$PY - /tmp/ev.json /tmp/pcrs.bin <<'PY'
+import json, struct, sys
+pcrs = [bytes.fromhex(p) for p in json.load(open(sys.argv[1]))["tpm_quote"]["pcrs"]]
+sel = struct.pack("<I", 1) + struct.pack("<HB4sx", 0x0B, 3, b"\xff\xff\xff\0") + bytes(8 * 15)
+digs = b"".join(struct.pack("<I", 8) + b"".join(struct.pack("<H", 32) + p + bytes(32) for p in pcrs[i:i + 8])
+                for i in (0, 8, 16))
+open(sys.argv[2], "wb").write(sel + struct.pack("<I", 3) + digs)
+PY
+Q=$( (printf hello-aael; head -c 22 /dev/zero) | od -An -tx1 -v | tr -d ' \n')
+check "tpm2_checkquote accepts the quote with all 24 PCRs (sha256:0-23), nonce = report data padded to 32" \
+	tpm2_checkquote -u /tmp/ak.pem -m /tmp/msg.bin -s /tmp/sig.bin -f /tmp/pcrs.bin -g sha256 -q "$Q"
+check "... the quote selects exactly PCRs 0-23 of sha256" $PY -c '
+import base64, json, sys
+sys.path.insert(0, "/mnt/tests/kbs")
+import trustee_tpm
+q = json.load(open("/tmp/ev.json"))["tpm_quote"]
+sel = trustee_tpm.parse_attest(base64.b64decode(q["message"]))["selection"]
+assert sel == [(0x0B, list(range(24)))], sel'
+stop_aaeld
+
+# With Init-Data (sha256): bound at start, its aa.toml's KBS used, a token.
+initdata sha256 first > /tmp/id.toml
+t0=$(tokens)
+start_aaeld --initdata /tmp/id.toml --attestation-api on --tee tpm
+check "aaeld says it bound the Init-Data now" grep -q "Init-Data bound now: PCR 8" /tmp/aaeld.log
+expect "PCR 8 = sha256(32 zero bytes || sha256(document))" "$(pcr8)" "$(binding /tmp/id.toml)"
+B=$(pcr8)
+c=$(token_claims)
+check "with Init-Data: a token (Trustee's rules: PCR 8 checked because init-data was sent)" \
+	sh -c "echo '$c' | jq -e '.submods.cpu0[\"ear.status\"] == \"affirming\"'"
+expect "... the KBS issued it (from the Init-Data's aa.toml URL)" "$(tokens)" $((t0 + 1))
+
+# The KBS side by hand: the same evidence with another init-data is refused
+# with Trustee's 401 body; with this one, or none, accepted.
+check "Trustee's rules on one evidence: right init-data 200, none 200, another 401 with Trustee's body" \
+	$PY - /tmp/id.toml <<'PY'
+import base64, hashlib, json, sys, urllib.parse, urllib.request, http.cookiejar
+K, A = "http://127.0.0.1:8080", "http://127.0.0.1:8006"
+body = open(sys.argv[1]).read()
+def attest(init):
+    op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    def post(path, obj):
+        r = urllib.request.Request(K + path, json.dumps(obj).encode(), {"Content-Type": "application/json"})
+        try:
+            x = op.open(r)
+            return x.status, json.load(x)
+        except urllib.error.HTTPError as e:
+            return e.code, json.load(e)
+    # aaeld's runtime_data is the raw bytes of the query value (a C
+    # string): a session whose report data has no zero byte in the 32 the
+    # quote carries, percent-encoded.
+    jwk = {"alg": "ECDH-ES+A256KW", "crv": "P-256", "kty": "EC", "x": "AAAA", "y": "AAAA"}
+    while True:
+        _, ch = post("/kbs/v0/auth", {"version": "0.4.0", "tee": "tpm", "extra-params": ""})
+        rd = hashlib.sha384(json.dumps({"additional-evidence": "", "nonce": ch["nonce"], "tee-pubkey": jwk},
+                                       sort_keys=True, separators=(",", ":")).encode()).digest()
+        if b"\0" not in rd[:32]:
+            break
+    q = urllib.parse.quote_from_bytes(rd[:32], safe="")
+    ev = json.load(urllib.request.urlopen(A + "/aa/evidence?runtime_data=" + q))
+    req = {"runtime-data": {"nonce": ch["nonce"], "tee-pubkey": jwk},
+           "tee-evidence": {"primary_evidence": ev, "additional_evidence": ""}}
+    if init is not None:
+        req["init-data"] = {"format": "toml", "body": init}
+    return post("/kbs/v0/attest", req)
+s1, _ = attest(body)
+s2, _ = attest(None)
+s3, b3 = attest(body.replace("first", "other"))
+print(s1, s2, s3, b3)
+assert (s1, s2, s3) == (200, 200, 401), (s1, s2, s3)
+assert b3 == {"type": "https://github.com/confidential-containers/kbs/errors/AttestationError",
+              "detail": "Attestation error: RCAR handshake Attest failed"}, b3
+PY
+check "... the KBS logged Trustee's reason for the 401" grep -q "PCR\[8\] doesn't match" /tmp/kbs.log ||
+	sed 's/^/#   kbs: /' /tmp/kbs.log | tail -n 5 >> $TAP
+
+# kill -9 and start again with the same document: no second extend.
+kill -9 $AAELD
+wait $AAELD 2>/dev/null
+t0=$(tokens)
+start_aaeld --initdata /tmp/id.toml --attestation-api on --tee tpm
+check "restarted after kill -9: aaeld finds the binding already there" \
+	grep -q "Init-Data already bound this boot" /tmp/aaeld.log
+expect "... PCR 8 unchanged" "$(pcr8)" "$B"
+c=$(token_claims)
+check "... and a token again" sh -c "echo '$c' | jq -e '.submods.cpu0[\"ear.status\"] == \"affirming\"'"
+expect "... issued by the KBS" "$(tokens)" $((t0 + 1))
+stop_aaeld
+
+# Another document after the binding: refused at start, PCR 8 untouched,
+# its KBS never contacted.
+initdata sha256 second > /tmp/id2.toml
+t0=$(tokens)
+timeout 120 $D --initdata /tmp/id2.toml --attestation-api on --tee tpm > /tmp/refuse.log 2>&1
+expect "a different Init-Data after the binding: aaeld exits 2" "$?" 2
+check "... saying PCR 8 holds another binding" grep -q "PCR 8 (sha256) is $B, not this Init-Data's binding" /tmp/refuse.log
+expect "... PCR 8 unchanged" "$(pcr8)" "$B"
+expect "... nothing served" "$(curl -s -o /dev/null -w '%{http_code}' $URL/info)" 000
+
+initdata sha384 third > /tmp/id384.toml
+timeout 120 $D --initdata /tmp/id384.toml --attestation-api on --tee tpm > /tmp/refuse384.log 2>&1
+expect "a sha384 Init-Data on a TPM: aaeld exits 2" "$?" 2
+check "... saying a TPM binding takes sha256" grep -q 'algorithm = "sha384": on a TPM the binding (PCR 8, sha256 bank) takes a sha256 digest' /tmp/refuse384.log
+expect "... PCR 8 unchanged" "$(pcr8)" "$B"
+expect "the KBS issued no token to a refused document" "$(tokens)" "$t0"
+
+# The persistent AK: AA_TPM_AK_HANDLE naming no key is an error, not a fallback.
+AA_TPM_AK_HANDLE=0x81010077 $D --attestation-api on --tee tpm --listen 127.0.0.1:8009 > /tmp/akh.log 2>&1 &
+P=$!
+wait_http http://127.0.0.1:8009/info
+code=$(curl -s -o /tmp/body -w '%{http_code}' "http://127.0.0.1:8009/aa/evidence?runtime_data=x")
+check "AA_TPM_AK_HANDLE naming no key: evidence refused ($code) with the reason" \
+	sh -c "[ $code -ge 500 ] && grep -q 'AA_TPM_AK_HANDLE 0x81010077: no key there' /tmp/body"
+kill $P; wait $P 2>/dev/null
+# A persistent AK at 0x81010002 (as a provisioned guest has): used.
+tpm2_createek -c /tmp/ek.ctx -G rsa -u /tmp/ek.pub > /dev/null 2>&1
+tpm2_createak -C /tmp/ek.ctx -c /tmp/ak.ctx -G rsa -g sha256 -s rsassa -u /tmp/akp.pem -f pem > /tmp/createak.log 2>&1 &&
+	tpm2_evictcontrol -C o -c /tmp/ak.ctx 0x81010002 >> /tmp/createak.log 2>&1
+check "a persistent AK made at 0x81010002 (tpm2_createak, tpm2_evictcontrol)" sh -c \
+	"tpm2_getcap handles-persistent | grep -qi 0x81010002 || { cat /tmp/createak.log; exit 1; }"
+start_aaeld --attestation-api on --tee tpm
+curl -s "$URL/aa/evidence?runtime_data=ak" > /tmp/ev2.json
+jq -r .ak_public /tmp/ev2.json | base64 -d > /tmp/ev2-ak.der
+openssl pkey -pubin -in /tmp/akp.pem -outform DER -out /tmp/akp.der 2>/dev/null
+check "with a persistent AK at 0x81010002, the evidence's ak_public is that key" cmp /tmp/ev2-ak.der /tmp/akp.der
+check "... and Trustee's rules accept its quote" $PY -c '
+import json, sys
+sys.path.insert(0, "/mnt/tests/kbs")
+import trustee_tpm
+trustee_tpm.evaluate(json.load(open("/tmp/ev2.json")), b"ak")'
+stop_aaeld
+kill $KBS
+wait $KBS 2>/dev/null
+finish
