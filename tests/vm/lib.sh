@@ -126,6 +126,10 @@ check_replay() {
 		return
 	fi
 	ok "$desc: replay = register_value ($(echo "$replay" | wc -l) banks)"
+	# The same from code that shares nothing with libaael or the kernel.
+	cp $A/binary_runtime_measurements /tmp/aael-replay.log
+	expect "$desc: python3 hashlib replay of the kernel's log = register_value" \
+		"$(python3 /mnt/tests/vm/aael-oracle.py replay /tmp/aael-replay.log 2>&1)" "$reg"
 	[ "$(sed -n 's/^backend: //p' $A/register)" = tpm ] || return 0
 	bad=
 	for line in $replay; do
@@ -305,4 +309,12 @@ exit_status() {
 		wait "$1"
 		ES="still running 10 s after SIG$2"
 	fi
+}
+
+# ledger LEDGER...: sets OKS and TRIES, the ok and all attempts in these
+# aael-load ledgers (whole lines only, as aael-load count reads them).
+ledger() {
+	# shellcheck disable=SC2046
+	set -- $(/mnt/build/aael-load count "$@")
+	OKS=${1:--1} TRIES=${2:--1}
 }

@@ -24,10 +24,10 @@ stop_aaeld() {
 	wait $AAELD 2>/dev/null
 }
 pcr8() { tr A-F a-f < $PCR8; }
-tokens() { curl -s $KURL/stats | jq .tokens; }
+tokens() { curl -s -m 60 $KURL/stats | jq .tokens; }
 # token_claims: GET /aa/token, print the token's decoded claims (or null)
 token_claims() {
-	curl -s "$URL/aa/token?token_type=kbs" > /tmp/token.json
+	curl -s -m 60 "$URL/aa/token?token_type=kbs" > /tmp/token.json
 	jq -r '.token|split(".")|.[1]|@base64d|fromjson' /tmp/token.json 2>/dev/null || echo null
 }
 # binding DOC: sha256(32 zero bytes || sha256(DOC)), hex
@@ -60,7 +60,7 @@ expect "... its replay of the aael log = PCR 23" \
 expect "without Init-Data PCR 8 stays zero" "$(pcr8)" "$(printf '%064d' 0)"
 
 # The evidence: 24 PCRs, the quote over all of them, report data resized to 32.
-curl -s "$URL/aa/evidence?runtime_data=hello-aael" > /tmp/ev.json
+curl -s -m 60 "$URL/aa/evidence?runtime_data=hello-aael" > /tmp/ev.json
 expect "evidence lists 24 sha256 PCRs" "$(jq '.tpm_quote.pcrs | length' /tmp/ev.json)" 24
 check "Trustee's rules accept the evidence for report data 'hello-aael' (zero-padded to 32)" $PY -c '
 import json, sys
@@ -141,7 +141,7 @@ def attest(init):
         if b"\0" not in rd[:32]:
             break
     q = urllib.parse.quote_from_bytes(rd[:32], safe="")
-    ev = json.load(urllib.request.urlopen(A + "/aa/evidence?runtime_data=" + q))
+    ev = json.load(urllib.request.urlopen(A + "/aa/evidence?runtime_data=" + q, timeout=60))
     req = {"runtime-data": {"nonce": ch["nonce"], "tee-pubkey": jwk},
            "tee-evidence": {"primary_evidence": ev, "additional_evidence": ""}}
     if init is not None:
@@ -179,7 +179,7 @@ timeout 120 $D --initdata /tmp/id2.toml --attestation-api on --tee tpm > /tmp/re
 expect "a different Init-Data after the binding: aaeld exits 2" "$?" 2
 check "... saying PCR 8 holds another binding" grep -q "PCR 8 (sha256) is $B, not this Init-Data's binding" /tmp/refuse.log
 expect "... PCR 8 unchanged" "$(pcr8)" "$B"
-expect "... nothing served" "$(curl -s -o /dev/null -w '%{http_code}' $URL/info)" 000
+expect "... nothing served" "$(curl -s -m 60 -o /dev/null -w '%{http_code}' $URL/info)" 000
 
 initdata sha384 third > /tmp/id384.toml
 timeout 120 $D --initdata /tmp/id384.toml --attestation-api on --tee tpm > /tmp/refuse384.log 2>&1
@@ -192,7 +192,7 @@ expect "the KBS issued no token to a refused document" "$(tokens)" "$t0"
 AA_TPM_AK_HANDLE=0x81010077 $D --attestation-api on --tee tpm --listen 127.0.0.1:8009 > /tmp/akh.log 2>&1 &
 P=$!
 wait_http http://127.0.0.1:8009/info
-code=$(curl -s -o /tmp/body -w '%{http_code}' "http://127.0.0.1:8009/aa/evidence?runtime_data=x")
+code=$(curl -s -m 60 -o /tmp/body -w '%{http_code}' "http://127.0.0.1:8009/aa/evidence?runtime_data=x")
 check "AA_TPM_AK_HANDLE naming no key: evidence refused ($code) with the reason" \
 	sh -c "[ $code -ge 500 ] && grep -q 'AA_TPM_AK_HANDLE 0x81010077: no key there' /tmp/body"
 kill $P; wait $P 2>/dev/null
@@ -203,7 +203,7 @@ tpm2_createak -C /tmp/ek.ctx -c /tmp/ak.ctx -G rsa -g sha256 -s rsassa -u /tmp/a
 check "a persistent AK made at 0x81010002 (tpm2_createak, tpm2_evictcontrol)" sh -c \
 	"tpm2_getcap handles-persistent | grep -qi 0x81010002 || { cat /tmp/createak.log; exit 1; }"
 start_aaeld --attestation-api on --tee tpm
-curl -s "$URL/aa/evidence?runtime_data=ak" > /tmp/ev2.json
+curl -s -m 60 "$URL/aa/evidence?runtime_data=ak" > /tmp/ev2.json
 jq -r .ak_public /tmp/ev2.json | base64 -d > /tmp/ev2-ak.der
 openssl pkey -pubin -in /tmp/akp.pem -outform DER -out /tmp/akp.der 2>/dev/null
 check "with a persistent AK at 0x81010002, the evidence's ak_public is that key" cmp /tmp/ev2-ak.der /tmp/akp.der

@@ -13,32 +13,8 @@ S=${AAEL_SCALE:-1}
 E=$((500 * S))
 MIN_SAMPLES=10
 
-# wait_until SECONDS CMD...: polls until CMD succeeds; 1 once SECONDS have
-# passed, for the caller to fail on (a wait that runs out proves nothing).
-wait_until() {
-	end=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
-
-# ledger LEDGER...: sets OKS and TRIES, the ok and all attempts in these
-# ledgers (whole lines only, as aael-load count reads them).
-ledger() {
-	# shellcheck disable=SC2046
-	set -- $($L count "$@")
-	OKS=${1:--1} TRIES=${2:--1}
-}
-
 # Whole lines: samples written so far (none before the sampler's first).
 samples() { cat /tmp/samples 2>/dev/null | wc -l; }
-
-# exited PID: the process is gone or a zombie (kill -0 still reaches one).
-exited() {
-	[ ! -e /proc/$1 ] || [ "$(cut -d ' ' -f 3 /proc/$1/stat 2>/dev/null)" = Z ]
-}
 
 # fails_quickly DESC SECONDS CMD...: CMD exits with an error of its own
 # within SECONDS: not 0, not 124 (timeout killed it: a hang), not 125-127

@@ -24,25 +24,6 @@ start_aaeld() {
 }
 count() { cat $A/runtime_measurements_count; }
 
-# wait_until SECONDS CMD...: polls until CMD succeeds; 1 once SECONDS have
-# passed, for the caller to fail on (a wait that runs out proves nothing).
-wait_until() {
-	end=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
-
-# ledger LEDGER...: sets OKS and TRIES, the ok and all attempts in these
-# ledgers (whole lines only, as aael-load count reads them).
-ledger() {
-	# shellcheck disable=SC2046
-	set -- $($L count "$@")
-	OKS=${1:--1} TRIES=${2:--1}
-}
-
 # audit DESC PREFIX WRITERS [SAMPLES MIN-SAMPLES]
 audit() {
 	if out=$($L audit ${5:+--min-samples "$5"} "$2" "$3" ${4:-}); then
@@ -96,18 +77,29 @@ load_hashes
 # 1. Unloads racing a fresh module's first records (test_unsafe=1: no pin).
 # Writers may fail once the module is gone; nothing may crash or leak.
 dmesg -C
+# Odd rounds unload at once (racing the very first records), even rounds
+# once a first record is in (racing records mid-stream); across the rounds
+# some writes must have been recorded and some refused by the unload, or
+# nothing raced.
 bad=
-for r in $(seq 1 $((5 * S))); do
+rm -f /tmp/ledger-race*
+for r in $(seq 1 $((6 * S))); do
 	insmod $KO backend=software banks=sha256 test_unsafe=1 2>/dev/null ||
 		{ bad="$bad insmod$r"; continue; }
 	$L run race$r 4 50 sfs,nl > /dev/null 2>&1 &
 	p=$!
+	[ $((r % 2)) -eq 0 ] && { $L wait ok 1 60 /tmp/ledger-race$r-* > /dev/null 2>&1 ||
+		bad="$bad no-first-record$r"; }
 	i=0
 	while ! rmmod aael 2>/dev/null && [ $i -lt 500 ]; do i=$((i + 1)); done
 	wait $p
 	[ -d /sys/module/aael ] && { rmmod aael 2>/dev/null || bad="$bad stuck$r"; }
 done
-expect "unload race: module loaded and unloaded under writers $((5 * S)) times" "$bad" ""
+expect "unload race: module loaded and unloaded under writers $((6 * S)) times" "$bad" ""
+race_ok=$(cat /tmp/ledger-race* 2>/dev/null | grep -c ' ok$')
+race_refused=$(cat /tmp/ledger-race* 2>/dev/null | grep -c 'refused')
+check "unload race: writes raced the unloads ($race_ok recorded, $race_refused refused)" \
+	test "$race_ok" -gt 0 -a "$race_refused" -gt 0
 check "unload race: no kernel warning, oops or BUG" sh -c "! dmesg | grep -E 'BUG|WARNING|Oops|general protection'"
 check "insmod backend=software banks=sha256,sha384 pcr=23" \
 	insmod $KO backend=software banks=sha256,sha384 pcr=23 max_log_size=268435456
@@ -156,7 +148,9 @@ check "mix: each HTTP writer's connect was refused while aaeld was down" \
 	wait_until 60 test -s /tmp/down-mix-2 -a -s /tmp/down-mix-5
 start_aaeld again
 wait $RUN
-check "mix: $W writers x $E events on securityfs, netlink and HTTP ran" sh -c "! grep . /tmp/run.out"
+rc=$?
+check "mix: $W writers x $E events on securityfs, netlink and HTTP ran (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] && ! grep . /tmp/run.out"
 touch /tmp/rmmod.stop /tmp/sample.stop
 wait $RMMOD
 wait $SAMPLER
@@ -177,7 +171,8 @@ cap=$((used + rec * 600 * S))
 echo $cap > /sys/module/aael/parameters/max_log_size
 c0=$(count)
 $L run cap 6 $((200 * S)) sfs,nl,http > /tmp/run.out 2>&1
-check "cap: 6 writers ran into the cap" sh -c "! grep . /tmp/run.out"
+rc=$?
+check "cap: 6 writers ran into the cap (exit $rc)" sh -c "[ $rc -eq 0 ] && ! grep . /tmp/run.out"
 audit "cap: nothing lost, nothing extra" cap 6
 check "cap: securityfs or netlink writers got ENOSPC" \
 	grep -q "refused No space left on device" /tmp/ledger-cap-0 /tmp/ledger-cap-1 \
