@@ -220,5 +220,20 @@ fi
 [ $? -eq 2 ] && grep -q "unknown verb" "$T/out" && ok "unknown verb: exit 2" || not_ok "unknown verb: exit 2"
 check "--help lists every verb" sh -c "'$CTL' --help | grep -c '^  aaelctl ' | grep -qx 6"
 
+# The fuzzer's seeds say what they are: the cut and malformed ones must be
+# refused (exit 3), the whole ones verified (a cut exactly at the end
+# marker, 2120, is a whole log).
+C=$TOP/tests/fuzz/corpus/eventlog
+for f in ccel_cut_20 ccel_cut_40 ccel_cut_64 ccel_cut_300 ccel_cut_2124 \
+	aael_cut_in_digest aael_cut_in_marker aael_spec_id_vendor_size empty_ccel_table; do
+	"$CTL" verify --log "$C/$f" > "$T/out" 2>&1
+	rc=$?
+	[ $rc -eq 3 ] && ok "fuzz seed $f: refused, exit 3" ||
+		not_ok "fuzz seed $f: refused, exit 3" "exit $rc" "$(cat "$T/out")"
+done
+for f in ccel_cut_2120 ccel_ovmf aael_binary_log aael_cc_eventlog aael_headerless; do
+	check "fuzz seed $f: verifies" "$CTL" verify --log "$C/$f"
+done
+
 echo "1..$N"
 [ $FAILED -eq 0 ]
