@@ -194,9 +194,16 @@ enum aael_attr {
 	AAEL_ATTR_MAX_EVENT,		/* u32 */
 	AAEL_ATTR_MAX_LOG,		/* u64 */
 	AAEL_ATTR_REGISTER,		/* nest of AAEL_ATTR_DIGEST */
+	AAEL_ATTR_STATE,		/* u8, enum aael_state */
 	__AAEL_ATTR_MAX,
 };
 #define AAEL_ATTR_MAX (__AAEL_ATTR_MAX - 1)
+
+/* AAEL_ATTR_STATE; also the "state:" line of the register file */
+enum aael_state {
+	AAEL_STATE_OK,
+	AAEL_STATE_BROKEN,
+};
 
 enum aael_digest_attr {
 	AAEL_DIGEST_UNSPEC,
