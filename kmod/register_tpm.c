@@ -40,7 +40,9 @@ struct aael_tpm {
  * test_fault=MODE:N (tests only, honoured with test_unsafe=1): the next N
  * extends end with -ETIME although "applied" sent them, "lost" did not,
  * and "broken" extended the first bank only -- outcomes the module cannot
- * know, for the read-back to settle against a real TPM.
+ * know, for the read-back to settle against a real TPM. The -ETIME comes
+ * late, as from a TPM that answered too slowly: a test can then kill the
+ * writer while it is surely inside its extend.
  */
 enum aael_tpm_fault { AAEL_FAULT_NONE, AAEL_FAULT_APPLIED, AAEL_FAULT_LOST,
 		      AAEL_FAULT_BROKEN };
@@ -51,6 +53,7 @@ static const char * const aael_tpm_fault_names[] = {
 
 /* Mode and count in one word: a test may rearm while writers consume. */
 #define AAEL_FAULT_MAX	1000
+#define AAEL_FAULT_LATE_MS	300
 static atomic_t aael_tpm_fault = ATOMIC_INIT(0);
 
 static int aael_tpm_fault_set(const char *val, const struct kernel_param *kp)
@@ -167,8 +170,10 @@ static int aael_tpm_send(struct aael_register *reg)
 	switch (aael_tpm_fault_take()) {
 	case AAEL_FAULT_APPLIED:
 		rc = tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
+		msleep(AAEL_FAULT_LATE_MS);
 		return rc ?: -ETIME;
 	case AAEL_FAULT_LOST:
+		msleep(AAEL_FAULT_LATE_MS);
 		return -ETIME;
 	case AAEL_FAULT_BROKEN:
 		rc = aael_tpm_extend_one(tpm->chip, reg->index, tpm->digests,
