@@ -30,9 +30,12 @@ struct aael_measurement {
 
 int aael_measure(const char *text, size_t len, struct aael_measurement *m);
 unsigned long aael_extend_failures(void);
+/* An extend of unknown outcome left the register maybe off the log. */
+bool aael_log_broken(void);
 /* The register in every bank and the number of records it holds. */
 struct aael_snapshot {
 	unsigned long count;
+	bool broken;
 	u8 values[AAEL_MAX_BANKS][AAEL_MAX_DIGEST];
 };
 

@@ -7,6 +7,10 @@
  * after a successful extend the append cannot fail; after a failed extend
  * nothing is appended. One mutex makes log order equal extend order. (IMA
  * appends first and keeps the entry when the TPM fails; we do neither.)
+ *
+ * A backend that cannot tell whether the register took the extend says so
+ * (-ENOTRECOVERABLE). Log and register may then disagree: the log is
+ * broken, and a record appended after that would only hide it, so none is.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -18,6 +22,7 @@
 static DEFINE_MUTEX(aael_measure_lock);
 static atomic_long_t aael_failures = ATOMIC_LONG_INIT(0);
 static bool aael_pinned;
+static bool aael_broken;
 
 static int aael_hash_banks(u8 *rec, size_t event_off, size_t rec_len)
 {
@@ -69,6 +74,10 @@ int aael_measure(const char *text, size_t len, struct aael_measurement *m)
 		rc = -EINTR;
 		goto out;
 	}
+	if (aael_broken) {
+		rc = -ENOTRECOVERABLE;
+		goto unlock;
+	}
 	slot = aael_log_reserve(rec_len);
 	if (IS_ERR(slot)) {
 		rc = PTR_ERR(slot);
@@ -79,6 +88,11 @@ int aael_measure(const char *text, size_t len, struct aael_measurement *m)
 	if (rc) {
 		aael_log_cancel();
 		atomic_long_inc(&aael_failures);
+		if (rc == -ENOTRECOVERABLE) {
+			WRITE_ONCE(aael_broken, true);
+			/* The evidence stays until reboot, as records do. */
+			aael_pin();
+		}
 		goto unlock;
 	}
 	seq = aael_log_commit(slot, rec_len);
@@ -92,6 +106,11 @@ unlock:
 out:
 	kvfree(rec);
 	return rc;
+}
+
+bool aael_log_broken(void)
+{
+	return READ_ONCE(aael_broken);
 }
 
 unsigned long aael_extend_failures(void)
@@ -110,6 +129,7 @@ int aael_snapshot(struct aael_snapshot *snap)
 	for (i = 0; i < aael_reg.nr_banks && !rc; i++)
 		rc = aael_reg.ops->read(&aael_reg, i, snap->values[i]);
 	snap->count = aael_log_count();
+	snap->broken = aael_broken;
 	mutex_unlock(&aael_measure_lock);
 	return rc;
 }

@@ -152,6 +152,8 @@ static int aael_nl_record(struct sk_buff *skb, struct genl_info *info)
 	aael_event_join(text, &f);
 	rc = aael_measure(text, len, &m);
 	kvfree(text);
+	if (rc == -ENOTRECOVERABLE)
+		GENL_SET_ERR_MSG(info, "the log is broken: the register may not match it; nothing is recorded until reboot");
 	if (rc) {
 		nlmsg_free(msg);
 		return rc;
@@ -207,7 +209,9 @@ static int aael_nl_status(struct sk_buff *skb, struct genl_info *info)
 			READ_ONCE(aael_max_event_size)) ||
 	    nla_put_u64_64bit(msg, AAEL_ATTR_MAX_LOG,
 			      READ_ONCE(aael_max_log_size), AAEL_ATTR_PAD) ||
-	    aael_nl_put_digests(msg, AAEL_ATTR_REGISTER, snap, NULL))
+	    aael_nl_put_digests(msg, AAEL_ATTR_REGISTER, snap, NULL) ||
+	    nla_put_u8(msg, AAEL_ATTR_STATE, snap->broken ? AAEL_STATE_BROKEN :
+							    AAEL_STATE_OK))
 		goto err;
 	genlmsg_end(msg, hdr);
 	kfree(snap);

@@ -14,7 +14,12 @@ struct crypto_shash;
 struct aael_register;
 
 struct aael_register_ops {
-	/* Extend every bank with the record's digest for that bank. */
+	/*
+	 * Extend every bank with the record's digest for that bank: 0 when
+	 * done; -ENOTRECOVERABLE when the register may or may not hold it
+	 * (the log is then broken); any other error, the register is as it
+	 * was.
+	 */
 	int (*extend)(struct aael_register *reg, const u8 *rec);
 	/* Read bank's current value into value (digest_size bytes). */
 	int (*read)(struct aael_register *reg, unsigned int bank, u8 *value);

@@ -2,11 +2,23 @@
 /*
  * TPM 2.0 backend: one PCR, every allocated bank, one TPM2_PCR_Extend per
  * record carrying one digest per bank.
+ *
+ * An extend can fail after the TPM ran it: tpm_tis gives up waiting for
+ * the answer (-ETIME; a signal during an interrupt-driven wait ends the
+ * same way), the chip goes away, the response is cut short. Cancelling
+ * such a record would leave a register the log never replays again, so
+ * every failure that is not the TPM's own refusal is settled by reading
+ * the PCR back. What it must hold is known without asking the TPM: the
+ * shadow, the value every bank holds if the log is right, kept here in
+ * software (a PCR read per record would halve the recording rate).
  */
 #include <linux/tpm.h>
 #include <linux/slab.h>
+#include <linux/delay.h>
+#include <linux/moduleparam.h>
+#include <linux/workqueue.h>
 #include <crypto/hash_info.h>
-#include "register.h"
+#include "aael.h"
 
 #define AAEL_TPM_PCRS	24
 
@@ -14,26 +26,162 @@ struct aael_tpm {
 	struct tpm_chip *chip;
 	/* Extend argument, reused under the measure lock. */
 	struct tpm_digest digests[TPM2_MAX_PCR_BANKS];
+	/*
+	 * Under the measure lock: the value each bank holds if the log is
+	 * right, what it holds once the record in flight is applied, and
+	 * what a read-back found.
+	 */
+	u8 shadow[AAEL_MAX_BANKS][AAEL_MAX_DIGEST];
+	u8 next[AAEL_MAX_BANKS][AAEL_MAX_DIGEST];
+	u8 now[AAEL_MAX_BANKS][AAEL_MAX_DIGEST];
 };
 
-static int aael_tpm_extend(struct aael_register *reg, const u8 *rec)
+/*
+ * test_fault=MODE:N (tests only, honoured with test_unsafe=1): the next N
+ * extends end with -ETIME although "applied" sent them, "lost" did not,
+ * and "broken" extended the first bank only -- outcomes the module cannot
+ * know, for the read-back to settle against a real TPM. The -ETIME comes
+ * late, as from a TPM that answered too slowly: a test can then kill the
+ * writer while it is surely inside its extend.
+ */
+enum aael_tpm_fault { AAEL_FAULT_NONE, AAEL_FAULT_APPLIED, AAEL_FAULT_LOST,
+		      AAEL_FAULT_BROKEN };
+
+static const char * const aael_tpm_fault_names[] = {
+	"none", "applied", "lost", "broken",
+};
+
+/* Mode and count in one word: a test may rearm while writers consume. */
+#define AAEL_FAULT_MAX	1000
+#define AAEL_FAULT_LATE_MS	300
+static atomic_t aael_tpm_fault = ATOMIC_INIT(0);
+
+static int aael_tpm_fault_set(const char *val, const struct kernel_param *kp)
 {
-	struct aael_tpm *tpm = reg->priv;
-	unsigned int i;
+	char buf[24], *mode, *count;
+	unsigned int n = 1;
+	int i, rc;
+
+	if (!aael_test_unsafe)
+		return -EPERM;
+	if (strscpy(buf, val, sizeof(buf)) < 0)
+		return -EINVAL;
+	mode = strim(buf);
+	count = strchr(mode, ':');
+	if (count) {
+		*count++ = 0;
+		rc = kstrtouint(count, 10, &n);
+		if (rc)
+			return rc;
+		if (n > AAEL_FAULT_MAX)
+			return -ERANGE;
+	}
+	for (i = 0; i < ARRAY_SIZE(aael_tpm_fault_names); i++) {
+		if (!strcmp(mode, aael_tpm_fault_names[i])) {
+			atomic_set(&aael_tpm_fault, i && n ? n << 2 | i : 0);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int aael_tpm_fault_get(char *buf, const struct kernel_param *kp)
+{
+	int f = atomic_read(&aael_tpm_fault);
+
+	if (!f)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%s:%d\n", aael_tpm_fault_names[f & 3], f >> 2);
+}
+
+static const struct kernel_param_ops aael_tpm_fault_ops = {
+	.set = aael_tpm_fault_set,
+	.get = aael_tpm_fault_get,
+};
+
+module_param_cb(test_fault, &aael_tpm_fault_ops, NULL, 0600);
+MODULE_PARM_DESC(test_fault, "TESTS ONLY (needs test_unsafe=1): applied|lost|broken[:N], the next N TPM extends end with an unknown outcome");
+
+static enum aael_tpm_fault aael_tpm_fault_take(void)
+{
+	int old = atomic_read(&aael_tpm_fault), new;
+
+	do {
+		if (!old)
+			return AAEL_FAULT_NONE;
+		new = old - 4 < 4 ? 0 : old - 4;
+	} while (!atomic_try_cmpxchg(&aael_tpm_fault, &old, new));
+	return old & 3;
+}
+
+/*
+ * TPM2_PCR_Extend of one bank, which tpm_pcr_extend() cannot send: the
+ * "broken" fault's half-applied extend. tpm_buf changed shape in 7.x.
+ */
+static int aael_tpm_extend_one(struct tpm_chip *chip, u32 pcr,
+			       const struct tpm_digest *d, u16 size)
+{
+	struct tpm_buf *buf;
 	int rc;
 
-	for (i = 0; i < reg->nr_banks; i++)
-		memcpy(tpm->digests[i].digest,
-		       aael_record_digest((u8 *)rec, reg->algs, i),
-		       reg->algs[i].digest_size);
-	rc = tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
-	if (rc > 0) {
-		/* A TPM response code: the TPM refused. */
-		pr_warn_ratelimited("aael: TPM refused to extend PCR %u (TPM rc 0x%x)\n",
-				    reg->index, rc);
-		return -EIO;
+#ifdef __LINUX_TPM_BUF_H__
+	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	tpm_buf_init(buf, PAGE_SIZE);
+	tpm_buf_reset(buf, TPM2_ST_SESSIONS, TPM2_CC_PCR_EXTEND);
+#else
+	struct tpm_buf one;
+
+	buf = &one;
+	rc = tpm_buf_init(buf, TPM2_ST_SESSIONS, TPM2_CC_PCR_EXTEND);
+	if (rc)
+		return rc;
+#endif
+	tpm_buf_append_u32(buf, pcr);
+	/* Empty password authorisation, as tpm2_pcr_extend() sends it. */
+	tpm_buf_append_u32(buf, 9);
+	tpm_buf_append_u32(buf, TPM2_RS_PW);
+	tpm_buf_append_u16(buf, 0);
+	tpm_buf_append_u8(buf, 0);
+	tpm_buf_append_u16(buf, 0);
+	tpm_buf_append_u32(buf, 1);
+	tpm_buf_append_u16(buf, d->alg_id);
+	tpm_buf_append(buf, d->digest, size);
+	rc = tpm_try_get_ops(chip);
+	if (!rc) {
+		rc = tpm_transmit_cmd(chip, buf, 0, "aael test_fault=broken");
+		tpm_put_ops(chip);
 	}
+#ifdef __LINUX_TPM_BUF_H__
+	kfree(buf);
+#else
+	tpm_buf_destroy(buf);
+#endif
 	return rc;
+}
+
+/* tpm_pcr_extend(), or the fault a test asked for in its place. */
+static int aael_tpm_send(struct aael_register *reg)
+{
+	struct aael_tpm *tpm = reg->priv;
+	int rc;
+
+	switch (aael_tpm_fault_take()) {
+	case AAEL_FAULT_APPLIED:
+		rc = tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
+		msleep(AAEL_FAULT_LATE_MS);
+		return rc ?: -ETIME;
+	case AAEL_FAULT_LOST:
+		msleep(AAEL_FAULT_LATE_MS);
+		return -ETIME;
+	case AAEL_FAULT_BROKEN:
+		rc = aael_tpm_extend_one(tpm->chip, reg->index, tpm->digests,
+					 reg->algs[0].digest_size);
+		return rc ?: -ETIME;
+	default:
+		return tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
+	}
 }
 
 static int aael_tpm_read(struct aael_register *reg, unsigned int bank,
@@ -50,6 +198,147 @@ static int aael_tpm_read(struct aael_register *reg, unsigned int bank,
 		return rc;
 	memcpy(value, d.digest, reg->algs[bank].digest_size);
 	return 0;
+}
+
+/*
+ * The read-back retries for about 3.5 s: a TPM whose answer timed out is
+ * often still busy with that command, and tpm_tis's own timeouts (750 ms
+ * to 2 s per wait) are of that order. A TPM silent for longer is most
+ * likely gone; holding the writers longer would change nothing, since
+ * the log cannot take another record before this one is settled.
+ */
+static const unsigned int aael_tpm_readback_ms[] = { 0, 250, 1000, 2000 };
+
+struct aael_tpm_readback {
+	struct work_struct work;
+	struct aael_register *reg;
+	int rc;
+};
+
+static void aael_tpm_readback_work(struct work_struct *work)
+{
+	struct aael_tpm_readback *rb =
+		container_of(work, struct aael_tpm_readback, work);
+	struct aael_tpm *tpm = rb->reg->priv;
+	unsigned int i, try;
+
+	for (try = 0; try < ARRAY_SIZE(aael_tpm_readback_ms); try++) {
+		msleep(aael_tpm_readback_ms[try]);
+		rb->rc = 0;
+		for (i = 0; i < rb->reg->nr_banks && !rb->rc; i++)
+			rb->rc = aael_tpm_read(rb->reg, i, tpm->now[i]);
+		if (!rb->rc)
+			return;
+	}
+}
+
+/*
+ * Read every bank back, in a worker: a writer with a signal pending (one
+ * killed mid-extend) would see an interrupt-driven TPM's waits end at
+ * once, and its record must be settled all the same.
+ */
+static int aael_tpm_read_back(struct aael_register *reg)
+{
+	struct aael_tpm_readback rb = { .reg = reg };
+
+	INIT_WORK_ONSTACK(&rb.work, aael_tpm_readback_work);
+	queue_work(system_unbound_wq, &rb.work);
+	flush_work(&rb.work);
+	destroy_work_on_stack(&rb.work);
+	return rb.rc;
+}
+
+/* A failure the read-back showed had changed nothing, as errno. */
+static int aael_tpm_not_applied(int rc)
+{
+	switch (rc) {
+	case -ETIME:
+	case -ETIMEDOUT:
+		return -ETIME;
+	case -EINTR:
+	case -ERESTARTSYS:
+		return -EINTR;
+	case -ENOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+/* The banks whose value read back is the one in at[bank], as a mask. */
+static unsigned long aael_tpm_banks_at(struct aael_register *reg,
+				       u8 (*at)[AAEL_MAX_DIGEST])
+{
+	struct aael_tpm *tpm = reg->priv;
+	unsigned long mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < reg->nr_banks; i++)
+		if (!memcmp(tpm->now[i], at[i], reg->algs[i].digest_size))
+			mask |= BIT(i);
+	return mask;
+}
+
+/* The extend failed with rc < 0: did the TPM apply it or not? */
+static int aael_tpm_settle(struct aael_register *reg, int rc)
+{
+	struct aael_tpm *tpm = reg->priv;
+	unsigned long all = BIT(reg->nr_banks) - 1, moved, same;
+	int read_rc;
+
+	read_rc = aael_tpm_read_back(reg);
+	if (read_rc) {
+		pr_err_ratelimited("aael: extend of PCR %u failed (%d) and the PCR cannot be read back (%d): whether the TPM applied it is unknown; the log is broken, no more records\n",
+				   reg->index, rc, read_rc);
+		return -ENOTRECOVERABLE;
+	}
+	moved = aael_tpm_banks_at(reg, tpm->next);
+	same = aael_tpm_banks_at(reg, tpm->shadow);
+	if (moved == all) {
+		pr_warn_ratelimited("aael: extend of PCR %u reported %d, but the TPM applied it: recorded\n",
+				    reg->index, rc);
+		memcpy(tpm->shadow, tpm->next, sizeof(tpm->shadow));
+		return 0;
+	}
+	if (same == all) {
+		pr_warn_ratelimited("aael: extend of PCR %u failed (%d); the PCR is unchanged: not recorded\n",
+				    reg->index, rc);
+		return aael_tpm_not_applied(rc);
+	}
+	pr_err_ratelimited("aael: extend of PCR %u failed (%d) and left banks 0x%lx applied, 0x%lx unchanged, 0x%lx neither: the log is broken, no more records\n",
+			   reg->index, rc, moved, same, all & ~(moved | same));
+	return -ENOTRECOVERABLE;
+}
+
+static int aael_tpm_extend(struct aael_register *reg, const u8 *rec)
+{
+	struct aael_tpm *tpm = reg->priv;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < reg->nr_banks; i++) {
+		const u8 *digest = aael_record_digest((u8 *)rec, reg->algs, i);
+
+		memcpy(tpm->digests[i].digest, digest,
+		       reg->algs[i].digest_size);
+		/* Before the TPM sees it: an extend must never outrun this. */
+		rc = aael_register_hash_extend(reg, i, tpm->shadow[i], digest,
+					       tpm->next[i]);
+		if (rc)
+			return rc;
+	}
+	rc = aael_tpm_send(reg);
+	if (!rc) {
+		memcpy(tpm->shadow, tpm->next, sizeof(tpm->shadow));
+		return 0;
+	}
+	if (rc > 0) {
+		/* A TPM response code: the TPM did not run the command. */
+		pr_warn_ratelimited("aael: TPM refused to extend PCR %u (TPM rc 0x%x)\n",
+				    reg->index, rc);
+		return -EIO;
+	}
+	return aael_tpm_settle(reg, rc);
 }
 
 static void aael_tpm_destroy(struct aael_register *reg)
@@ -88,21 +377,26 @@ static int aael_tpm_pcr_allowed(u32 pcr)
 	return 0;
 }
 
-/* The log starts empty, so the PCR must be at its reset value (zero). */
-static int aael_tpm_pcr_fresh(struct aael_register *reg)
+/*
+ * The shadow starts at the PCR's value. The log starts empty, so unless
+ * tests turned the policy off, that value must be the reset value (zero).
+ */
+static int aael_tpm_shadow_init(struct aael_register *reg, bool unsafe)
 {
-	u8 value[AAEL_MAX_DIGEST];
+	struct aael_tpm *tpm = reg->priv;
 	unsigned int i;
 	int rc;
 
 	for (i = 0; i < reg->nr_banks; i++) {
+		u8 *value = tpm->shadow[i];
+
 		rc = aael_tpm_read(reg, i, value);
 		if (rc) {
 			pr_err("aael: cannot read PCR %u: %d\n", reg->index,
 			       rc);
 			return rc;
 		}
-		if (memchr_inv(value, 0, reg->algs[i].digest_size)) {
+		if (!unsafe && memchr_inv(value, 0, reg->algs[i].digest_size)) {
 			pr_err("aael: PCR %u was already extended (%s:%*phN...): a log started now could never replay it\n",
 			       reg->index, aael_alg_name(reg->algs[i].alg_id),
 			       8, value);
@@ -142,7 +436,12 @@ int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe)
 	reg->ops = &aael_tpm_ops;
 	reg->priv = tpm;
 
-	if (!tpm_is_tpm2(chip)) {
+	rc = tpm_is_tpm2(chip);
+	if (rc < 0) {
+		pr_err("aael: cannot tell the TPM's version: %d\n", rc);
+		return rc;
+	}
+	if (!rc) {
 		pr_err("aael: backend=tpm needs a TPM 2.0 (crypto-agile log)\n");
 		return -EOPNOTSUPP;
 	}
@@ -162,7 +461,5 @@ int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe)
 			return rc;
 		tpm->digests[i].alg_id = bank->alg_id;
 	}
-	if (!unsafe)
-		return aael_tpm_pcr_fresh(reg);
-	return 0;
+	return aael_tpm_shadow_init(reg, unsafe);
 }

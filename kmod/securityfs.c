@@ -219,7 +219,7 @@ static int aael_register_show(struct seq_file *m, void *v)
 	seq_printf(m, "index: %u\nbanks:", aael_reg.index);
 	for (i = 0; i < aael_reg.nr_banks; i++)
 		seq_printf(m, " %s", aael_alg_name(aael_reg.algs[i].alg_id));
-	seq_putc(m, '\n');
+	seq_printf(m, "\nstate: %s\n", aael_log_broken() ? "broken" : "ok");
 	return 0;
 }
 

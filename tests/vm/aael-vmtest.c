@@ -90,6 +90,8 @@ static const char *errno_name(int e)
 	case ENOENT: return "ENOENT";
 	case ERANGE: return "ERANGE";
 	case EMSGSIZE: return "EMSGSIZE";
+	case ETIME: return "ETIME";
+	case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
 	}
 	return strerror(e);
 }
@@ -806,6 +808,7 @@ static const struct nla_policy status_policy[AAEL_ATTR_MAX + 1] = {
 	[AAEL_ATTR_MAX_EVENT] = { .type = NLA_U32 },
 	[AAEL_ATTR_MAX_LOG] = { .type = NLA_U64 },
 	[AAEL_ATTR_REGISTER] = { .type = NLA_NESTED },
+	[AAEL_ATTR_STATE] = { .type = NLA_U8 },
 };
 
 /* Every GET_STATUS field by name; an absent one prints "MISSING". */
@@ -847,6 +850,12 @@ static void print_status(struct nlmsghdr *nlh, void *arg)
 		printf("max_event_size: %u\n", nla_get_u32(tb[AAEL_ATTR_MAX_EVENT]));
 	else
 		printf("max_event_size: MISSING\n");
+	if (tb[AAEL_ATTR_STATE])
+		printf("state: %s\n", nla_get_u8(tb[AAEL_ATTR_STATE]) ==
+		       AAEL_STATE_OK ? "ok" : nla_get_u8(tb[AAEL_ATTR_STATE]) ==
+		       AAEL_STATE_BROKEN ? "broken" : "UNKNOWN");
+	else
+		printf("state: MISSING\n");
 	if (!tb[AAEL_ATTR_REGISTER]) {
 		printf("register: MISSING\n");
 		return;

@@ -28,6 +28,7 @@ log_size: $(cat $A/log_size)
 extend_failures: $(cat $A/extend_failures)
 max_log_size: $(cat $PARAMS/max_log_size)
 max_event_size: $(cat $PARAMS/max_event_size)
+state: $(sed -n 's/^state: //p' $A/register)
 $(cat $A/register_value)"
 
 # One log, one order, whichever interface records.

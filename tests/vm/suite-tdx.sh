@@ -31,7 +31,8 @@ expect "register: emulated RTMR3, CC-MR 4, sha384, not hardware" \
 hardware: no (emulated in kernel memory: NOT hardware-backed, proves nothing to a verifier)
 register: RTMR3
 index: 4
-banks: sha384"
+banks: sha384
+state: ok"
 check "the kernel log warns the register is emulated" \
 	sh -c "dmesg | grep -q 'aael: the tdx-emulated register is emulated'"
 echo -n "test test test" > $A/event

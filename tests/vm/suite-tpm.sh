@@ -35,7 +35,7 @@ fi
 # The real thing: auto backend, default PCR 23.
 check "insmod with defaults (auto -> tpm, pcr 23)" insmod $KO
 expect "register describes the TPM" "$(grep -v banks $A/register | tr '\n' ' ')" \
-	"backend: tpm hardware: yes register: PCR 23 index: 23 "
+	"backend: tpm hardware: yes register: PCR 23 index: 23 state: ok "
 expect "register lists the TPM's banks" "$(sed -n 's/^banks: //p' $A/register) " "$banks"
 expect "empty log: header only" "$(cat $A/log_size)" "$(header_size)"
 expect "empty log: binary file size = log_size" \

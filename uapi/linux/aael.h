@@ -39,9 +39,29 @@
  *	  E2BIG    the text is longer than the max_event_size parameter
  *	  ENOSPC   the log would exceed the max_log_size parameter
  *	  ENOMEM   no memory for the record
- *	  EIO      the register refused the extend (the TPM's own code is
- *	           logged); other negative errors of the TPM driver pass through
- *	  EINTR    interrupted while waiting for the log lock
+ *	  EIO      the register refused the extend: a TPM response code
+ *	           (logged; the TPM did not run the command), or a driver
+ *	           error other than those below after which the PCR read
+ *	           back unchanged (-ENODEV, -EPERM, -EIO, -EFAULT, ...)
+ *	  ETIME    the TPM did not answer in time (-ETIME, -ETIMEDOUT) and
+ *	           the PCR read back unchanged; a retry may succeed
+ *	  EINTR    interrupted while waiting for the log lock, or the
+ *	           driver's wait was (-EINTR, -ERESTARTSYS) and the PCR
+ *	           read back unchanged
+ *	  ENOTRECOVERABLE  the log is broken (see below); nothing more is
+ *	           recorded until reboot
+ *	A driver error (negative, as opposed to a TPM response code) may
+ *	come after the TPM ran the extend. The module then reads the PCR
+ *	back, every bank, and compares it with the value it must hold if
+ *	the log is right (kept in software): every bank moved by this
+ *	record -> the record is committed and write() succeeds; every bank
+ *	unchanged -> the error above; anything else, or no read within
+ *	~3.5 s (four tries) -> the log is BROKEN: that write and every
+ *	later one fail with ENOTRECOVERABLE, the "register" file and
+ *	GET_STATUS say so, the kernel logs it once, and the module stays
+ *	loaded (pinned) until reboot. The read-back runs in a worker, so a
+ *	writer killed during the extend is settled all the same: its record
+ *	is in the log exactly when the register holds it.
  *
  * binary_runtime_measurements (0440)
  *	The log as a TCG2 crypto-agile event log: a legacy TCG_PCR_EVENT
@@ -63,7 +83,9 @@
  *	warning that the register is emulated in kernel memory and proves
  *	nothing), register (what is extended: "PCR 23", "RTMR3", "software"),
  *	index (the register index records carry: the PCR, or on TDX the
- *	CC-MR index, RTMR + 1) and banks (algorithm names).
+ *	CC-MR index, RTMR + 1), banks (algorithm names) and state ("ok", or
+ *	"broken" once an extend of unknown outcome may have left the
+ *	register off the log: see ENOTRECOVERABLE).
  * register_value (0440)
  *	The register's current value, one "<alg>:<hex>" line per bank.
  *
@@ -85,6 +107,11 @@
  * max_log_size=N		bytes of records in the log (AAEL_DEFAULT_MAX_LOG).
  * test_unsafe=1		tests only: the module may be unloaded with
  *				records in its log and the PCR policy is off.
+ * test_fault=MODE[:N]		tests only, settable only with test_unsafe=1:
+ *				the next N (1..1000) TPM extends end in -ETIME
+ *				after the extend was sent (applied), without
+ *				sending it (lost), or after extending the first
+ *				bank alone (broken); "none" disarms.
  *
  * Generic netlink family "aael" (AAEL_GENL_NAME, version 1)
  * ---------------------------------------------------------
@@ -110,8 +137,10 @@
  *	AAEL_ATTR_INDEX, AAEL_ATTR_COUNT, AAEL_ATTR_LOG_SIZE,
  *	AAEL_ATTR_FAILURES, AAEL_ATTR_MAX_EVENT, AAEL_ATTR_MAX_LOG, and
  *	AAEL_ATTR_REGISTER: one AAEL_ATTR_DIGEST nest per bank holding the
- *	register's value. Count and register are read together under the log
- *	lock: the first COUNT records replay to exactly that value.
+ *	register's value, AAEL_ATTR_STATE (u8, enum aael_state). Count,
+ *	register and state are read together under the log lock: unless the
+ *	state is broken, the first COUNT records replay to exactly that
+ *	value.
  *
  * AAEL_CMD_GET_RECORDS (dump; CAP_SYS_ADMIN as for RECORD)
  *	Request: optional AAEL_ATTR_SEQ, the first record wanted (default 0).
@@ -194,9 +223,16 @@ enum aael_attr {
 	AAEL_ATTR_MAX_EVENT,		/* u32 */
 	AAEL_ATTR_MAX_LOG,		/* u64 */
 	AAEL_ATTR_REGISTER,		/* nest of AAEL_ATTR_DIGEST */
+	AAEL_ATTR_STATE,		/* u8, enum aael_state */
 	__AAEL_ATTR_MAX,
 };
 #define AAEL_ATTR_MAX (__AAEL_ATTR_MAX - 1)
+
+/* AAEL_ATTR_STATE; also the "state:" line of the register file */
+enum aael_state {
+	AAEL_STATE_OK,
+	AAEL_STATE_BROKEN,
+};
 
 enum aael_digest_attr {
 	AAEL_DIGEST_UNSPEC,

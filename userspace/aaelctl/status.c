@@ -33,6 +33,8 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(o, "index", json_object_new_int64(st.index));
 		json_object_object_add(o, "count", json_object_new_int64((int64_t)st.count));
 		json_object_object_add(o, "log_size", json_object_new_int64((int64_t)st.log_size));
+		json_object_object_add(o, "state",
+				       json_object_new_string(st.broken ? "broken" : "ok"));
 		json_object_object_add(o, "extend_failures",
 				       json_object_new_int64((int64_t)st.failures));
 		json_object_object_add(o, "max_event_size", json_object_new_int64(st.max_event));
@@ -49,11 +51,12 @@ int cmd_status(int argc, char **argv)
 	}
 	printf("backend: %s\nhardware: %s\nindex: %u\nrecords: %llu\n"
 	       "log size: %llu bytes (cap %llu)\nextend failures: %llu\n"
-	       "max event size: %u\n",
+	       "max event size: %u\nstate: %s\n",
 	       st.backend, st.hardware ? "yes" : "no (NOT hardware-backed)",
 	       st.index, (unsigned long long)st.count,
 	       (unsigned long long)st.log_size, (unsigned long long)st.max_log,
-	       (unsigned long long)st.failures, st.max_event);
+	       (unsigned long long)st.failures, st.max_event,
+	       st.broken ? "BROKEN (the log may not match the register; nothing more is recorded)" : "ok");
 	for (unsigned int i = 0; i < st.nr_banks; i++) {
 		aael_hex(h, st.value[i].bytes, st.value[i].size);
 		printf("register %s: %s\n", aael_alg_name(st.value[i].alg), h);

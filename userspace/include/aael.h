@@ -116,6 +116,8 @@ struct aael_status {
 	uint64_t max_log;
 	unsigned int nr_banks;
 	struct aael_digest value[AAEL_MAX_BANKS];
+	/* The log may not match the register: nothing more is recorded. */
+	bool broken;
 };
 
 struct aael_recorded {

@@ -44,6 +44,7 @@ static const struct nla_policy attr_policy[AAEL_ATTR_MAX + 1] = {
 	[AAEL_ATTR_COUNT] = { .type = NLA_U64 },
 	[AAEL_ATTR_LOG_SIZE] = { .type = NLA_U64 },
 	[AAEL_ATTR_FAILURES] = { .type = NLA_U64 },
+	[AAEL_ATTR_STATE] = { .type = NLA_U8 },
 	[AAEL_ATTR_MAX_EVENT] = { .type = NLA_U32 },
 	[AAEL_ATTR_MAX_LOG] = { .type = NLA_U64 },
 	[AAEL_ATTR_DIGESTS] = { .type = NLA_NESTED },
@@ -329,6 +330,9 @@ static int status_reply(struct nlattr **tb, void *arg)
 	if (tb[AAEL_ATTR_MAX_LOG])
 		st->max_log = nla_get_u64(tb[AAEL_ATTR_MAX_LOG]);
 	get_digests(tb[AAEL_ATTR_REGISTER], st->value, &st->nr_banks);
+	/* Absent from kernels that cannot break the log. */
+	st->broken = tb[AAEL_ATTR_STATE] &&
+		     nla_get_u8(tb[AAEL_ATTR_STATE]) != AAEL_STATE_OK;
 	return 0;
 }
 

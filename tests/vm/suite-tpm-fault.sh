@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: GPL-2.0
+# Extends whose outcome the module cannot know, against a real swtpm: the
+# test-only test_fault hook (register_tpm.c, needs test_unsafe=1) makes the
+# next extends end in -ETIME after sending them (applied), without sending
+# them (lost), or after extending the first bank only (broken); the
+# read-back must commit, cancel, or mark the log broken. Then writers
+# killed with SIGKILL mid-extend, among applied faults: the three
+# invariants of the reliability suite hold. Needs a TPM with two banks or
+# more (run-vm --tpm all): with one, "broken" is the applied case.
+SUITE=tpm-fault
+. /mnt/tests/vm/lib.sh
+export TPM2TOOLS_TCTI=device:/dev/tpmrm0
+L=/mnt/build/aael-load
+CTL=/mnt/build/aaelctl
+F=/sys/module/aael/parameters/test_fault
+E=$((200 * ${AAEL_SCALE:-1}))
+MIN_SAMPLES=10
+
+load_hashes
+nb=$(ls -d /sys/class/tpm/tpm0/pcr-* | wc -l)
+check "swtpm has several banks ($nb)" test "$nb" -ge 2
+count() { cat $A/runtime_measurements_count; }
+fails() { cat $A/extend_failures; }
+regstate() { sed -n 's/^state: //p' $A/register; }
+# arm MODE:N: the hook takes it (and reads it back as set).
+arm() {
+	echo "$1" > $F
+	expect "test_fault armed: $1" "$(cat $F)" "$1"
+}
+
+# Without test_unsafe the hook cannot be armed at all.
+check "insmod without test_unsafe" insmod $KO
+if echo applied:1 > $F 2>/dev/null; then
+	not_ok "test_fault refused without test_unsafe" "accepted: $(cat $F)"
+else
+	ok "test_fault refused without test_unsafe"
+fi
+expect "... and stays off" "$(cat $F)" none
+expect "register: state ok" "$(regstate)" ok
+check "rmmod (empty log)" rmmod aael
+
+# Applied and lost, on PCR 23.
+check "insmod test_unsafe=1" insmod $KO test_unsafe=1
+for bad in bogus applied:x applied:1001 "applied:-1" ":3"; do
+	if echo "$bad" > $F 2>/dev/null; then
+		not_ok "test_fault=$bad refused" "accepted: $(cat $F)"
+	else
+		expect "test_fault=$bad refused, hook unchanged" "$(cat $F)" none
+	fi
+done
+for i in 1 2 3; do echo "fault before $i" > $A/event; done
+check_replay "three records before any fault" 23
+
+arm applied:1
+c=$(count) f=$(fails)
+dmesg -C
+expect "applied (extend sent, -ETIME reported): the write succeeds" \
+	"$($VT write 'fault applied one')" ok
+expect "applied: the record is in the log" "$(count)" $((c + 1))
+expect "applied: the hook is spent" "$(cat $F)" none
+expect "applied: not an extend failure" "$(fails)" "$f"
+check "applied: the kernel says the TPM applied it" \
+	sh -c "dmesg | grep -q 'aael: extend of PCR 23 reported -62, but the TPM applied it: recorded'"
+check_replay "after an applied fault" 23
+
+arm applied:2
+c=$(count)
+check "applied over netlink (1 of 2)" $CTL record fault applied "nl one"
+check "applied over netlink (2 of 2)" $CTL record fault applied "nl two"
+expect "applied over netlink: both in the log" "$(count)" $((c + 2))
+check_replay "after two applied faults over netlink" 23
+
+arm lost:1
+f=$(fails)
+dmesg -C
+reject "lost (never sent, -ETIME reported): ETIME, nothing changed" ETIME \
+	$VT write "fault lost one"
+expect "lost: one extend failure" "$(fails)" $((f + 1))
+expect "lost: the log is not broken" "$(regstate)" ok
+check "lost: the kernel says the PCR is unchanged" \
+	sh -c "dmesg | grep -q 'aael: extend of PCR 23 failed (-62); the PCR is unchanged: not recorded'"
+arm lost:1
+refused "lost over netlink: ETIME, nothing changed" has ETIME \
+	$VT nlrecord --fill 20 fault lost
+expect "after a lost extend the next record succeeds" "$($VT write 'fault after lost')" ok
+check_replay "after lost faults" 23
+
+# Writers killed mid-extend, applied faults among them. A writer's ledger
+# lacks the attempt it was killed in: it becomes "unknown" (in the log or
+# not, both are right), and every other line is judged as usual.
+rm -f /tmp/ledger-kill-* /tmp/samples /tmp/sample.stop
+$L sample /tmp/samples /tmp/sample.stop &
+SAMPLER=$!
+$L run kill 8 $E sfs,nl > /tmp/run.out 2>&1 &
+RUN=$!
+$L wait lines $MIN_SAMPLES 300 /tmp/samples > /dev/null &&
+	$L wait ok $((E / 10)) 300 /tmp/ledger-kill-0 > /dev/null
+# Not read back: the writers may take some before the read.
+check "test_fault armed mid-run: applied:30" sh -c "echo applied:30 > $F"
+# An applied fault answers 300 ms late, as a slow TPM would: a writer whose
+# kernel stack is in aael_tpm_extend then is surely mid-extend. One grep
+# over every writer's stack per round keeps a round short.
+dmesg -C
+killed= t_end=$(($(date +%s) + 120))
+while [ "$(echo $killed | wc -w)" -lt 3 ] && [ "$(date +%s)" -lt $t_end ]; do
+	stacks=$(for pid in $(cat /proc/$RUN/task/$RUN/children 2>/dev/null); do
+		echo /proc/$pid/stack; done)
+	[ -n "$stacks" ] || break
+	# shellcheck disable=SC2086
+	victim=$(grep -l aael_tpm_extend $stacks 2>/dev/null | head -n 1 | cut -d/ -f3)
+	if [ -n "$victim" ]; then
+		kill -9 "$victim"
+		killed="$killed $victim"
+		sleep 0.5
+	fi
+done
+n_killed=$(echo $killed | wc -w)
+# What the kernel made of it (real tpm_tis timeouts under load included).
+dmesg | grep -e 'aael:' -e 'tpm tpm0' | sed 's/^/# /' >> "$TAP"
+check "3 writers killed inside their extend (killed: $n_killed)" test "$n_killed" -eq 3
+if wait_until 600 exited $RUN; then
+	wait $RUN
+	expect "the other writers ran to the end" "$?:$(cat /tmp/run.out)" \
+		"1:$n_killed writer(s) could not run"
+else
+	not_ok "writers ended within 600 s"
+	kill -9 $RUN
+fi
+touch /tmp/sample.stop
+wait $SAMPLER
+expect "the sampler stopped" $? 0
+# Which writers died: the ledgers that stop short of E lines.
+for lg in /tmp/ledger-kill-*; do
+	n=$(wc -l < "$lg")
+	[ "$n" -lt "$E" ] && echo "$n unknown killed" >> "$lg"
+done
+expect "ledgers cut short = writers killed" \
+	"$(grep -l 'unknown killed' /tmp/ledger-kill-* | wc -l)" "$n_killed"
+if out=$($L audit --min-samples $MIN_SAMPLES kill 8 /tmp/samples); then
+	ok "nothing lost, nothing extra, every sampled register replays: $out"
+else
+	not_ok "nothing lost, nothing extra, every sampled register replays" "$out"
+fi
+expect "every attempt of the writers is ok or unknown" \
+	"$(grep -Hv -e ' ok$' -e 'unknown killed' /tmp/ledger-kill-*)" ""
+expect "the 30 applied faults were taken" "$(cat $F)" none
+expect "after the kills the log is not broken" "$(regstate)" ok
+check_replay "after killing writers mid-extend" 23
+check "rmmod (test_unsafe)" rmmod aael
+
+# Broken, on PCR 16: the debug PCR can be reset, so the reload rules show.
+check "PCR 16 reset" tpm2_pcrreset 16
+check "insmod test_unsafe=1 pcr=16" insmod $KO test_unsafe=1 pcr=16
+echo "fault before broken" > $A/event
+check_replay "PCR 16, one record" 16
+arm broken:1
+c=$(count) f=$(fails) size=$(cat $A/log_size)
+before=$(cat $A/register_value)
+dmesg -C
+expect "broken (first bank extended alone): ENOTRECOVERABLE" \
+	"$($VT write 'fault broken one')" ENOTRECOVERABLE
+after=$(cat $A/register_value)
+expect "broken: nothing appended" "$(count):$(cat $A/log_size)" "$c:$size"
+echo "$before" > /tmp/reg.before
+echo "$after" > /tmp/reg.after
+expect "broken: the first bank moved, the others did not" \
+	"$(paste -d' ' /tmp/reg.before /tmp/reg.after |
+		awk '{ print ($1 == $2 ? "same" : "moved") }' | tr '\n' ' ')" \
+	"moved $(yes same | head -n $((nb - 1)) | tr '\n' ' ')"
+expect "broken: one extend failure" "$(fails)" $((f + 1))
+expect "register: state broken" "$(regstate)" broken
+expect "GET_STATUS: state broken" "$($VT nlstatus | sed -n 's/^state: //p')" broken
+check "aaelctl status says BROKEN" sh -c "$CTL status | grep -q '^state: BROKEN'"
+reject "after broken: a write gets ENOTRECOVERABLE, nothing changes" \
+	ENOTRECOVERABLE $VT write "after broken x"
+refused "after broken: netlink RECORD gets ENOTRECOVERABLE and says why" \
+	has "ENOTRECOVERABLE: the log is broken" $VT nlrecord --fill 20 after broken
+reject "after broken: an armed applied fault is never reached" \
+	ENOTRECOVERABLE sh -c "echo applied:1 > $F && $VT write 'after broken 2'"
+expect "after broken: the hook was not consumed (no extend sent)" "$(cat $F)" applied:1
+echo none > $F
+expect "refused records after broken are not extend failures" "$(fails)" $((f + 1))
+expect "one kernel message for the break, none per refused record" \
+	"$(dmesg | grep -c 'the log is broken')" 1
+check "the kernel message names the banks" \
+	sh -c "dmesg | grep -q 'left banks 0x1 applied, 0x$(printf %x $(((1 << nb) - 2))) unchanged, 0x0 neither'"
+if $CTL verify > /tmp/verify.out 2>&1; then
+	not_ok "aaelctl verify fails on the broken log" "$(cat /tmp/verify.out)"
+else
+	ok "aaelctl verify fails on the broken log (exit $?)"
+fi
+check "rmmod (test_unsafe=1 lets even a broken log go)" rmmod aael
+refuse_load "reload without test_unsafe: refused, PCR 16 not at zero" \
+	"already extended" pcr=16
+check "PCR 16 reset again" tpm2_pcrreset 16
+check "reload pcr=16 on a reset PCR" insmod $KO pcr=16
+expect "a fresh log: state ok, empty" "$(regstate):$(count)" ok:0
+expect "the fresh log records" "$($VT write 'after reload x')" ok
+check_replay "fresh log on PCR 16" 16
+if rmmod aael 2>/dev/null; then
+	not_ok "rmmod refused once the fresh log holds a record"
+else
+	ok "rmmod refused once the fresh log holds a record"
+fi
+finish
