@@ -29,6 +29,7 @@ struct aael_measurement {
 };
 
 int aael_measure(const char *text, size_t len, struct aael_measurement *m);
+void aael_measure_accept(void);
 unsigned long aael_extend_failures(void);
 /* The register in every bank and the number of records it holds. */
 struct aael_snapshot {
