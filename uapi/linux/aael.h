@@ -41,6 +41,9 @@
  *	  ENOMEM   no memory for the record
  *	  EIO      the register refused the extend (the TPM's own code is
  *	           logged); other negative errors of the TPM driver pass through
+ *	  EBUSY    TDX: the TDX module stayed busy (TDX_OPERAND_BUSY) through
+ *	           every retry of the RTMR extend
+ *	  ENODEV   the module is being unloaded (or still loading)
  *	  EINTR    interrupted while waiting for the log lock
  *
  * binary_runtime_measurements (0440)
@@ -85,6 +88,9 @@
  * max_log_size=N		bytes of records in the log (AAEL_DEFAULT_MAX_LOG).
  * test_unsafe=1		tests only: the module may be unloaded with
  *				records in its log and the PCR policy is off.
+ * tdx_emulated_busy=N		tests only, backend=tdx-emulated (ignored by
+ *				the others): the next N emulated TDCALLs fail
+ *				with TDX_OPERAND_BUSY. Writable at run time.
  *
  * Generic netlink family "aael" (AAEL_GENL_NAME, version 1)
  * ---------------------------------------------------------
