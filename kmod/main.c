@@ -121,12 +121,18 @@ static int __init aael_init(void)
 	rc = aael_log_init(aael_reg.algs, aael_reg.nr_banks);
 	if (rc)
 		goto err_register;
-	rc = aael_netlink_init();
-	if (rc)
-		goto err_log;
 	rc = aael_securityfs_init();
 	if (rc)
-		goto err_netlink;
+		goto err_log;
+	/*
+	 * Last: once the family is registered a RECORD may come in, and no
+	 * later step may fail and free a log that holds it. Records through
+	 * securityfs wait for aael_measure_accept() for the same reason.
+	 */
+	rc = aael_netlink_init();
+	if (rc)
+		goto err_securityfs;
+	aael_measure_accept();
 	pr_info("aael: logging to %s (backend %s, records numbered %u), %u bank(s)\n",
 		aael_reg.name, aael_reg.backend, aael_reg.index,
 		aael_reg.nr_banks);
@@ -135,8 +141,8 @@ static int __init aael_init(void)
 			aael_reg.backend);
 	return 0;
 
-err_netlink:
-	aael_netlink_exit();
+err_securityfs:
+	aael_securityfs_exit();
 err_log:
 	aael_log_destroy();
 err_register:
@@ -144,10 +150,15 @@ err_register:
 	return rc;
 }
 
+/*
+ * The family goes first: genl_unregister_family() waits for RECORDs in
+ * flight (they hold no module reference); each of them found the module
+ * going and extended nothing (aael_pin()).
+ */
 static void __exit aael_exit(void)
 {
-	aael_securityfs_exit();
 	aael_netlink_exit();
+	aael_securityfs_exit();
 	aael_log_destroy();
 	aael_register_release(&aael_reg);
 }

@@ -23,6 +23,8 @@ static DEFINE_MUTEX(aael_measure_lock);
 static atomic_long_t aael_failures = ATOMIC_LONG_INIT(0);
 static bool aael_pinned;
 static bool aael_broken;
+/* Set once init can no longer fail: its error path frees the log. */
+static bool aael_accepting;
 
 static int aael_hash_banks(u8 *rec, size_t event_off, size_t rec_len)
 {
@@ -44,13 +46,35 @@ static int aael_hash_banks(u8 *rec, size_t event_off, size_t rec_len)
 /*
  * A fresh log could never replay a register that already holds our
  * records, so once the log holds one the module cannot be unloaded.
+ *
+ * The reference is taken before the first extend, under the writers' lock,
+ * and with try_module_get(): a netlink RECORD holds no module reference,
+ * so one may still be running after rmmod found the module unused (the log
+ * was empty) and marked it going. It must then extend nothing, for the log
+ * is about to be freed. test_unsafe=1 keeps no reference but refuses such
+ * records the same way.
  */
-static void aael_pin(void)
+static int aael_pin(bool *taken)
 {
-	if (aael_pinned || aael_test_unsafe)
-		return;
-	__module_get(THIS_MODULE);
+	*taken = false;
+	if (aael_pinned)
+		return 0;
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	if (aael_test_unsafe) {
+		module_put(THIS_MODULE);
+		return 0;
+	}
 	aael_pinned = true;
+	*taken = true;
+	return 0;
+}
+
+/* Nothing was recorded after all: the module may go again. */
+static void aael_unpin(void)
+{
+	aael_pinned = false;
+	module_put(THIS_MODULE);
 }
 
 int aael_measure(const char *text, size_t len, struct aael_measurement *m)
@@ -58,6 +82,7 @@ int aael_measure(const char *text, size_t len, struct aael_measurement *m)
 	size_t rec_len, event_off;
 	unsigned long seq;
 	u8 *rec, *slot;
+	bool pinned;
 	int rc;
 
 	rec_len = aael_record_size(aael_reg.algs, aael_reg.nr_banks, len);
@@ -78,10 +103,13 @@ int aael_measure(const char *text, size_t len, struct aael_measurement *m)
 		rc = -ENOTRECOVERABLE;
 		goto unlock;
 	}
+	rc = aael_accepting ? aael_pin(&pinned) : -ENODEV;
+	if (rc)
+		goto unlock;
 	slot = aael_log_reserve(rec_len);
 	if (IS_ERR(slot)) {
 		rc = PTR_ERR(slot);
-		goto unlock;
+		goto unpin;
 	}
 	memcpy(slot, rec, rec_len);
 	rc = aael_reg.ops->extend(&aael_reg, slot);
@@ -90,17 +118,23 @@ int aael_measure(const char *text, size_t len, struct aael_measurement *m)
 		atomic_long_inc(&aael_failures);
 		if (rc == -ENOTRECOVERABLE) {
 			WRITE_ONCE(aael_broken, true);
-			/* The evidence stays until reboot, as records do. */
-			aael_pin();
+			/*
+			 * The evidence stays until reboot, as records do:
+			 * the pin this record took is kept.
+			 */
+			goto unlock;
 		}
-		goto unlock;
+		goto unpin;
 	}
 	seq = aael_log_commit(slot, rec_len);
-	aael_pin();
 	/* Under the lock, so that notifications come in log order. */
 	aael_netlink_notify(seq);
 	if (m)
 		m->seq = seq;
+	goto unlock;
+unpin:
+	if (pinned)
+		aael_unpin();
 unlock:
 	mutex_unlock(&aael_measure_lock);
 out:
@@ -111,6 +145,13 @@ out:
 bool aael_log_broken(void)
 {
 	return READ_ONCE(aael_broken);
+}
+
+void aael_measure_accept(void)
+{
+	mutex_lock(&aael_measure_lock);
+	aael_accepting = true;
+	mutex_unlock(&aael_measure_lock);
 }
 
 unsigned long aael_extend_failures(void)

@@ -4,11 +4,32 @@
  * index as the Confidential Containers attestation agent numbers them.
  *
  * The emulated mode (backend=tdx-emulated) runs all of it -- the PCR to
- * CC-MR mapping, the numbering, the 48-byte extend buffer, the reads --
- * except the TDCALL, which it replaces with new = sha384(old || digest) on
- * registers in kernel memory. It is marked as emulated wherever the
- * register is described.
+ * CC-MR mapping, the numbering, the buffers handed to the TDX module, the
+ * TDREPORT parsing, the busy retries -- except the two TDCALLs, which
+ * aael_tdx_emu_extend() and aael_tdx_emu_report() replace. They refuse
+ * what the TDX module refuses, with the errors the kernel's helpers return,
+ * so a buffer the hardware would reject fails the emulated suite too. It is
+ * marked as emulated wherever the register is described.
+ *
+ * Relied on (kernel sources):
+ *  - arch/x86/coco/tdx/tdx.c (6.16+): tdx_mcall_get_report0() and
+ *    tdx_mcall_extend_rtmr() return -ENXIO for TDX_OPERAND_INVALID, -EBUSY
+ *    for TDX_OPERAND_BUSY, -EIO otherwise; both pass virt_to_phys() of
+ *    the buffers, so these must be directly mapped (no vmalloc, no module
+ *    static data).
+ *  - drivers/virt/coco/tdx-guest/tdx-guest.c (6.16+): one kzalloc() of
+ *    TDX_REPORT_LEN (1024) is the TDREPORT_STRUCT; REPORTDATA is read from
+ *    its offset 128 and the same 64 bytes serve as the 64-byte aligned
+ *    RTMR extend buffer; TDREPORT field offsets (RTMR0 at 720); RTMR0-3
+ *    all TSM_MR_F_RTMR, i.e. extendable by the guest.
+ *  - include/linux/slab.h: kmalloc() of a power-of-two size is aligned to
+ *    that size, so kzalloc(1024) gives the 1024-byte alignment
+ *    TDG.MR.REPORT requires.
  */
+#include <linux/delay.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "register.h"
@@ -20,18 +41,39 @@
 
 #define AAEL_TDX_RTMRS		4
 #define AAEL_TDX_DIGEST		48
-/* TDREPORT_STRUCT: TDINFO at 512; RTMR[0] after ATTRIBUTES, XFAM, MRTD,
- * MRCONFIGID, MROWNER and MROWNERCONFIG.
- */
+/* TDREPORT_STRUCT (see tdx-guest.c): REPORTMACSTRUCT, TEE_TCB_INFO, TDINFO */
 #define AAEL_TDREPORT_SIZE	1024
-#define AAEL_TDREPORT_RTMR0	(512 + 8 + 8 + 4 * 48)
+#define AAEL_TDREPORT_TYPE	0
+#define AAEL_TDREPORT_DATA	128
+#define AAEL_TDREPORT_DATA_SIZE	64
+#define AAEL_TDREPORT_TDINFO	512
+/* RTMR0 after ATTRIBUTES, XFAM, MRTD, MRCONFIGID, MROWNER, MROWNERCONFIG */
+#define AAEL_TDREPORT_RTMR0	(AAEL_TDREPORT_TDINFO + 8 + 8 + 4 * 48)
+/* REPORTTYPE.TYPE of a TDX TDREPORT */
+#define AAEL_TDREPORT_TYPE_TDX	0x81
+
+/*
+ * TDX_OPERAND_BUSY: another vCPU (the tdx-guest driver's sysfs RTMRs, a
+ * TDREPORT for a quote) holds the same TD resource for a moment; we cannot
+ * take that driver's lock, so we retry a bounded number of times.
+ */
+#define AAEL_TDX_TRIES		8
+
+static unsigned int aael_tdx_emulated_busy;
+module_param_named(tdx_emulated_busy, aael_tdx_emulated_busy, uint, 0644);
+MODULE_PARM_DESC(tdx_emulated_busy, "TESTS ONLY, backend=tdx-emulated: the next N emulated TDCALLs return TDX_OPERAND_BUSY (ignored by every other backend)");
 
 struct aael_tdx {
 	bool emulated;
 	u8 rtmr;
-	/* TDG.MR.RTMR.EXTEND wants a 64-byte aligned buffer. */
-	u8 *buf;
+	/*
+	 * The TDREPORT_STRUCT, 1024-byte aligned. Its REPORTDATA (64-byte
+	 * aligned) is also the extend buffer: reads and extends both run
+	 * under the writers' lock, never at once.
+	 */
+	u8 *report;
 	u8 emulated_rtmr[AAEL_TDX_RTMRS][AAEL_TDX_DIGEST];
+	struct aael_register *reg;
 };
 
 bool aael_tdx_guest(void)
@@ -43,60 +85,137 @@ bool aael_tdx_guest(void)
 #endif
 }
 
-static int aael_tdx_mcall_extend(u8 rtmr, u8 *buf)
+/* Calls are serialised by the writers' lock (or run before it exists). */
+static bool aael_tdx_emu_busy(void)
 {
+	unsigned int n = READ_ONCE(aael_tdx_emulated_busy);
+
+	if (!n)
+		return false;
+	WRITE_ONCE(aael_tdx_emulated_busy, n - 1);
+	return true;
+}
+
+/* What the TDX module checks of a buffer: directly mapped and aligned. */
+static bool aael_tdx_emu_buffer_ok(const void *p, unsigned long align)
+{
+	return virt_addr_valid(p) && IS_ALIGNED((unsigned long)p, align);
+}
+
+/* TDG.MR.RTMR.EXTEND, emulated: errors as tdx_mcall_extend_rtmr() maps them */
+static int aael_tdx_emu_extend(struct aael_tdx *tdx, u8 index, u8 *data)
+{
+	u8 *value;
+
+	if (aael_tdx_emu_busy())
+		return -EBUSY;
+	if (index >= AAEL_TDX_RTMRS || !aael_tdx_emu_buffer_ok(data, 64))
+		return -ENXIO;
+	value = tdx->emulated_rtmr[index];
+	return aael_register_hash_extend(tdx->reg, 0, value, data, value);
+}
+
+/* TDG.MR.REPORT subtype 0, emulated: as tdx_mcall_get_report0() */
+static int aael_tdx_emu_report(struct aael_tdx *tdx, u8 *reportdata,
+			       u8 *tdreport)
+{
+	u8 data[AAEL_TDREPORT_DATA_SIZE];
+
+	if (aael_tdx_emu_busy())
+		return -EBUSY;
+	if (!aael_tdx_emu_buffer_ok(tdreport, AAEL_TDREPORT_SIZE) ||
+	    !aael_tdx_emu_buffer_ok(reportdata, AAEL_TDREPORT_DATA_SIZE))
+		return -ENXIO;
+	/* REPORTDATA may lie inside the TDREPORT buffer (it does here). */
+	memcpy(data, reportdata, sizeof(data));
+	memset(tdreport, 0, AAEL_TDREPORT_SIZE);
+	tdreport[AAEL_TDREPORT_TYPE] = AAEL_TDREPORT_TYPE_TDX;
+	memcpy(tdreport + AAEL_TDREPORT_DATA, data, sizeof(data));
+	memcpy(tdreport + AAEL_TDREPORT_RTMR0, tdx->emulated_rtmr,
+	       sizeof(tdx->emulated_rtmr));
+	return 0;
+}
+
+static int aael_tdcall_extend(struct aael_tdx *tdx, u8 index, u8 *data)
+{
+	if (tdx->emulated)
+		return aael_tdx_emu_extend(tdx, index, data);
 #if IS_ENABLED(CONFIG_INTEL_TDX_GUEST) && defined(AAEL_HAVE_TDX_EXTEND)
-	return tdx_mcall_extend_rtmr(rtmr, buf);
+	return tdx_mcall_extend_rtmr(index, data);
 #else
 	return -EOPNOTSUPP;
 #endif
 }
 
-static int aael_tdx_mcall_read(u8 rtmr, u8 *value)
+static int aael_tdcall_report(struct aael_tdx *tdx, u8 *reportdata,
+			      u8 *tdreport)
 {
+	if (tdx->emulated)
+		return aael_tdx_emu_report(tdx, reportdata, tdreport);
 #if IS_ENABLED(CONFIG_INTEL_TDX_GUEST) && defined(AAEL_HAVE_TDX_REPORT)
-	u8 *data = kzalloc(64 + AAEL_TDREPORT_SIZE, GFP_KERNEL);
-	int rc;
-
-	if (!data)
-		return -ENOMEM;
-	rc = tdx_mcall_get_report0(data, data + 64);
-	if (!rc)
-		memcpy(value, data + 64 + AAEL_TDREPORT_RTMR0 +
-		       rtmr * AAEL_TDX_DIGEST, AAEL_TDX_DIGEST);
-	kfree(data);
-	return rc;
+	return tdx_mcall_get_report0(reportdata, tdreport);
 #else
 	return -EOPNOTSUPP;
 #endif
+}
+
+static void aael_tdx_busy_wait(void)
+{
+	usleep_range(50, 100);
 }
 
 static int aael_tdx_extend(struct aael_register *reg, const u8 *rec)
 {
 	struct aael_tdx *tdx = reg->priv;
-	u8 *value = tdx->emulated_rtmr[tdx->rtmr];
+	u8 *buf = tdx->report + AAEL_TDREPORT_DATA;
+	unsigned int try;
 	int rc;
 
-	memcpy(tdx->buf, aael_record_digest((u8 *)rec, reg->algs, 0),
+	memset(buf, 0, AAEL_TDREPORT_DATA_SIZE);
+	memcpy(buf, aael_record_digest((u8 *)rec, reg->algs, 0),
 	       AAEL_TDX_DIGEST);
-	if (!tdx->emulated) {
-		rc = aael_tdx_mcall_extend(tdx->rtmr, tdx->buf);
-		if (rc)
-			pr_warn_ratelimited("aael: RTMR%u extend failed: %d\n",
-					    tdx->rtmr, rc);
-		return rc ? -EIO : 0;
+	for (try = 1; ; try++) {
+		rc = aael_tdcall_extend(tdx, tdx->rtmr, buf);
+		if (rc != -EBUSY || try == AAEL_TDX_TRIES)
+			break;
+		aael_tdx_busy_wait();
 	}
-	return aael_register_hash_extend(reg, 0, value, tdx->buf, value);
+	if (rc == -EBUSY) {
+		pr_warn_ratelimited("aael: RTMR%u extend still busy after %u tries: record refused\n",
+				    tdx->rtmr, AAEL_TDX_TRIES);
+		return -EBUSY;
+	}
+	if (rc) {
+		pr_warn_ratelimited("aael: RTMR%u extend failed: %d\n",
+				    tdx->rtmr, rc);
+		return -EIO;
+	}
+	return 0;
 }
 
 static int aael_tdx_read(struct aael_register *reg, unsigned int bank,
 			 u8 *value)
 {
 	struct aael_tdx *tdx = reg->priv;
+	u8 *reportdata = tdx->report + AAEL_TDREPORT_DATA;
+	unsigned int try;
+	int rc;
 
-	if (!tdx->emulated)
-		return aael_tdx_mcall_read(tdx->rtmr, value);
-	memcpy(value, tdx->emulated_rtmr[tdx->rtmr], AAEL_TDX_DIGEST);
+	for (try = 1; ; try++) {
+		/* Nothing to bind: the report only carries the RTMRs out. */
+		memset(reportdata, 0, AAEL_TDREPORT_DATA_SIZE);
+		rc = aael_tdcall_report(tdx, reportdata, tdx->report);
+		if (rc != -EBUSY || try == AAEL_TDX_TRIES)
+			break;
+		aael_tdx_busy_wait();
+	}
+	if (rc) {
+		pr_warn_ratelimited("aael: TDREPORT for RTMR%u failed: %d\n",
+				    tdx->rtmr, rc);
+		return rc;
+	}
+	memcpy(value, tdx->report + AAEL_TDREPORT_RTMR0 +
+	       tdx->rtmr * AAEL_TDX_DIGEST, AAEL_TDX_DIGEST);
 	return 0;
 }
 
@@ -105,7 +224,7 @@ static void aael_tdx_destroy(struct aael_register *reg)
 	struct aael_tdx *tdx = reg->priv;
 
 	if (tdx)
-		kfree(tdx->buf);
+		kfree(tdx->report);
 	kfree(tdx);
 }
 
@@ -148,8 +267,9 @@ int aael_register_tdx_init(struct aael_register *reg, u32 pcr, bool emulated,
 	reg->priv = tdx;
 	reg->ops = &aael_tdx_ops;
 	tdx->emulated = emulated;
-	tdx->buf = kzalloc(64, GFP_KERNEL);	/* kmalloc-64: 64-byte aligned */
-	if (!tdx->buf)
+	tdx->reg = reg;
+	tdx->report = kzalloc(AAEL_TDREPORT_SIZE, GFP_KERNEL);
+	if (!tdx->report)
 		return -ENOMEM;
 	reg->backend = emulated ? "tdx-emulated" : "tdx";
 	reg->hardware = !emulated;

@@ -10,6 +10,29 @@ load_hashes
 refuse_load "backend=tdx refused here, saying why" \
 	"cannot extend an RTMR\|not a TDX guest" backend=tdx
 
+BUSY=/sys/module/aael/parameters/tdx_emulated_busy
+TRIES=8		# AAEL_TDX_TRIES in kmod/register_tdx.c
+
+# The freshness check reads the RTMR through an emulated TDREPORT, whose
+# buffers the emulation checks as the TDX module would.
+check "insmod backend=tdx-emulated without test_unsafe: RTMR3 read through a TDREPORT" \
+	insmod $KO backend=tdx-emulated
+check "rmmod with an empty log" rmmod aael
+check "insmod tdx_emulated_busy=$((TRIES - 1)): the TDREPORT retried until it succeeds" \
+	insmod $KO backend=tdx-emulated tdx_emulated_busy=$((TRIES - 1))
+expect "every injected busy consumed" "$(cat $BUSY 2>&1)" 0
+rmmod aael
+refuse_load "insmod tdx_emulated_busy=$TRIES: busy beyond the retry limit refused, saying why" \
+	"cannot read RTMR3: -16" backend=tdx-emulated tdx_emulated_busy=$TRIES
+if insmod $KO backend=software test_unsafe=1 tdx_emulated_busy=3; then
+	check "tdx_emulated_busy is ignored by backend=software" $VT write "busy ignored x"
+	expect "software: tdx_emulated_busy left alone" "$(cat $BUSY)" 3
+	check "software: rmmod (test_unsafe)" rmmod aael
+else
+	not_ok "insmod backend=software test_unsafe=1 tdx_emulated_busy=3"
+fi
+rmmod aael 2>/dev/null
+
 # PCR -> CC-MR -> RTMR as the attestation agent maps them.
 for m in 1:1:0 7:1:0 2:2:1 6:2:1 8:3:2 15:3:2 0:4:3 16:4:3 17:4:3 23:4:3; do
 	p=${m%%:*} rest=${m#*:}
@@ -61,6 +84,42 @@ check "cc_eventlog with the OVMF CCEL: firmware CC-MRs and CC-MR 4 all replay" \
 expect "cc_eventlog with CCEL: 20 firmware + 2 AAEL records" \
 	"$($CTL log --log /tmp/cc2.bin | wc -l)" 22
 check "aaelctl verify against the live (emulated) RTMR3" $CTL verify
+
+# TDX_OPERAND_BUSY: retried a bounded number of times. Below the limit the
+# record goes in once (the log replays to the register: no double extend);
+# at the limit it is refused with EBUSY and nothing changes.
+failures() { cat $A/extend_failures; }
+# busy N CMD...: the next N emulated TDCALLs are busy, then CMD (after the
+# state reads of reject/refused, which take a TDREPORT themselves)
+busy() { echo "$1" > $BUSY; shift; "$@"; }
+c=$(cat $A/runtime_measurements_count) f=$(failures)
+echo $((TRIES - 1)) > $BUSY
+check "busy $((TRIES - 1)) times (securityfs): retried, recorded" $VT write "busy retried sfs"
+expect "securityfs: every injected busy consumed" "$(cat $BUSY)" 0
+echo $((TRIES - 1)) > $BUSY
+check "busy $((TRIES - 1)) times (netlink): retried, recorded" $CTL record busy retried nl
+expect "two records added, no extend failure counted" \
+	"$(($(cat $A/runtime_measurements_count) - c)) $(($(failures) - f))" "2 0"
+expect "the last record is the retried one, once" \
+	"$(tail -n 2 $A/ascii_runtime_measurements | sed 's/.* //' | tr '\n' ' ')" "sfs nl "
+check_replay "after busy retries: log and RTMR3 agree" 4
+reject "busy on all $TRIES tries (securityfs): EBUSY, nothing changes" \
+	"Device or resource busy" busy $TRIES $VT write "busy refused sfs"
+expect "extend_failures counts the refusal" "$(($(failures) - f))" 1
+refused "busy on all $TRIES tries (netlink): refused, saying busy, nothing changes" \
+	has "[Bb]usy" busy $TRIES $CTL record busy refused nl
+expect "netlink: every injected busy consumed" "$(cat $BUSY)" 0
+echo $((TRIES - 1)) > $BUSY
+check "register_value: a TDREPORT busy $((TRIES - 1)) times is retried" cat $A/register_value
+echo $TRIES > $BUSY
+if out=$(cat $A/register_value 2>&1); then
+	not_ok "register_value: busy on every try fails" "$out"
+else
+	has "$out" "busy" && ok "register_value: busy on every try fails with EBUSY" ||
+		not_ok "register_value: busy on every try fails with EBUSY" "$out"
+fi
+echo 0 > $BUSY
+check_replay "after the refusals: log and RTMR3 still agree" 4
 
 check_bad_writes
 check_log_cap

@@ -48,6 +48,9 @@
  *	  EINTR    interrupted while waiting for the log lock, or the
  *	           driver's wait was (-EINTR, -ERESTARTSYS) and the PCR
  *	           read back unchanged
+ *	  EBUSY    TDX: the TDX module stayed busy (TDX_OPERAND_BUSY) through
+ *	           every retry of the RTMR extend
+ *	  ENODEV   the module is being unloaded (or still loading)
  *	  ENOTRECOVERABLE  the log is broken (see below); nothing more is
  *	           recorded until reboot
  *	A driver error (negative, as opposed to a TPM response code) may
@@ -112,6 +115,9 @@
  *				after the extend was sent (applied), without
  *				sending it (lost), or after extending the first
  *				bank alone (broken); "none" disarms.
+ * tdx_emulated_busy=N		tests only, backend=tdx-emulated (ignored by
+ *				the others): the next N emulated TDCALLs fail
+ *				with TDX_OPERAND_BUSY. Writable at run time.
  *
  * Generic netlink family "aael" (AAEL_GENL_NAME, version 1)
  * ---------------------------------------------------------
