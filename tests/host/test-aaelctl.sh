@@ -225,7 +225,8 @@ check "--help lists every verb" sh -c "'$CTL' --help | grep -c '^  aaelctl ' | g
 # marker, 2120, is a whole log).
 C=$TOP/tests/fuzz/corpus/eventlog
 for f in ccel_cut_20 ccel_cut_40 ccel_cut_64 ccel_cut_300 ccel_cut_2124 \
-	aael_cut_in_digest aael_cut_in_marker aael_spec_id_vendor_size empty_ccel_table; do
+	aael_cut_in_digest aael_cut_in_marker aael_spec_id_vendor_size empty_ccel_table \
+	spec_id_short_digest_size; do
 	"$CTL" verify --log "$C/$f" > "$T/out" 2>&1
 	rc=$?
 	[ $rc -eq 3 ] && ok "fuzz seed $f: refused, exit 3" ||

@@ -93,9 +93,20 @@ static int parse_spec_id(struct aael_eventlog *log, const uint8_t *ev,
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t size_i = le16(ev + 28 + 4 * i + 2);
 
+		uint16_t known = aael_alg_digest_size(le16(ev + 28 + 4 * i));
+
 		if (size_i == 0 || size_i > AAEL_MAX_DIGEST)
 			return fail(err, "Spec ID algorithm 0x%04x has size %u",
 				    le16(ev + 28 + 4 * i), size_i);
+		/*
+		 * Digests are read by the header's sizes but hashed by the
+		 * algorithm's: a header that shrinks a known algorithm would
+		 * make every replay read past its digests (found by the
+		 * fuzzer).
+		 */
+		if (known && size_i != known)
+			return fail(err, "Spec ID gives algorithm 0x%04x %u-byte digests, not %u",
+				    le16(ev + 28 + 4 * i), size_i, known);
 		log->algs[i] = le16(ev + 28 + 4 * i);
 		log->alg_sizes[i] = size_i;
 	}
