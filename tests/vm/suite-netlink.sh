@@ -126,15 +126,23 @@ fi
 kill $fpid
 wait $fpid
 
-# ENOBUFS: a stopped follower's socket overruns while 2,000 records are
-# made; once resumed it must resync by a dump and print exactly the log.
+# ENOBUFS: a stopped follower's socket overruns while records are made (in
+# bursts of 2,000 until it drops some: how many fit depends on the
+# kernel's socket buffer defaults, 7.x holds more than 2,000); once resumed
+# it must resync by a dump and print exactly the log.
 start=$(count)
 $CTL follow --from "$start" > /tmp/follow3.out 2>/tmp/follow3.err &
 fpid=$!
 if wait_until 60 nl_joined $fpid; then
 	kill -STOP $fpid
-	check "2,000 records while the follower is stopped" $VT burst 2000 "overrun burst"
-	drops=$(nl_drops $fpid)
+	bursts=0 drops=0
+	while [ "$drops" -eq 0 ] && [ $bursts -lt 10 ]; do
+		$VT burst 2000 "overrun burst" > /tmp/burst.out 2>&1 || break
+		bursts=$((bursts + 1))
+		drops=$(nl_drops $fpid)
+	done
+	expect "bursts of 2,000 records while the follower is stopped ($bursts)" \
+		"$(cat /tmp/burst.out)" "ok 2000"
 	[ "$drops" -gt 0 ] && ok "the stopped follower's socket overran ($drops notifications dropped)" ||
 		not_ok "the stopped follower's socket overran" "$(nl_sockets $fpid)"
 	kill -CONT $fpid
