@@ -103,7 +103,7 @@ check "test_fault armed mid-run: applied:30" sh -c "echo applied:30 > $F"
 dmesg -C
 killed= t_end=$(($(date +%s) + 120))
 while [ "$(echo $killed | wc -w)" -lt 3 ] && [ "$(date +%s)" -lt $t_end ]; do
-	stacks=$(for pid in $(cat /proc/$RUN/task/$RUN/children 2>/dev/null); do
+	stacks=$(for pid in $(pgrep -P $RUN); do
 		echo /proc/$pid/stack; done)
 	[ -n "$stacks" ] || break
 	# shellcheck disable=SC2086
