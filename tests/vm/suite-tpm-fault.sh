@@ -103,7 +103,10 @@ check "test_fault armed mid-run: applied:30" sh -c "echo applied:30 > $F"
 dmesg -C
 killed= t_end=$(($(date +%s) + 120))
 while [ "$(echo $killed | wc -w)" -lt 3 ] && [ "$(date +%s)" -lt $t_end ]; do
+	# A killed writer finishes its extend first (uninterruptibly): never
+	# pick it twice.
 	stacks=$(for pid in $(pgrep -P $RUN); do
+		case " $killed " in *" $pid "*) continue ;; esac
 		echo /proc/$pid/stack; done)
 	[ -n "$stacks" ] || break
 	# shellcheck disable=SC2086
@@ -111,6 +114,9 @@ while [ "$(echo $killed | wc -w)" -lt 3 ] && [ "$(date +%s)" -lt $t_end ]; do
 	if [ -n "$victim" ]; then
 		kill -9 "$victim"
 		killed="$killed $victim"
+		# Fresh slow extends for the next victim: on a slow (debug)
+		# kernel one round of stack reads outlasts many faults.
+		echo applied:30 > $F
 		sleep 0.5
 	fi
 done
@@ -143,7 +149,7 @@ else
 fi
 expect "every attempt of the writers is ok or unknown" \
 	"$(grep -Hv -e ' ok$' -e 'unknown killed' /tmp/ledger-kill-*)" ""
-expect "the 30 applied faults were taken" "$(cat $F)" none
+expect "the applied faults were all taken" "$(cat $F)" none
 expect "after the kills the log is not broken" "$(regstate)" ok
 check_replay "after killing writers mid-extend" 23
 check "rmmod (test_unsafe)" rmmod aael
