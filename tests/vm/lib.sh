@@ -318,3 +318,23 @@ ledger() {
 	set -- $(/mnt/build/aael-load count "$@")
 	OKS=${1:--1} TRIES=${2:--1}
 }
+
+# quote_files EVIDENCE: TPM evidence's quote in the files tpm2_checkquote
+# reads: /tmp/ak.pem, /tmp/msg.bin, /tmp/sig.bin and /tmp/pcrs.bin, the
+# last tpm2-tools' PCR file (tss2 layout: TPML_PCR_SELECTION, a count of
+# TPML_DIGESTs, then three TPML_DIGESTs of 8 values each) of all 24 sha256
+# PCRs the evidence lists.
+quote_files() {
+	jq -r .ak_public "$1" | base64 -d > /tmp/ak.der
+	openssl pkey -pubin -inform DER -in /tmp/ak.der -out /tmp/ak.pem 2>/dev/null
+	jq -r .tpm_quote.message "$1" | base64 -d > /tmp/msg.bin
+	jq -r .tpm_quote.signature "$1" | base64 -d > /tmp/sig.bin
+	python3 - "$1" /tmp/pcrs.bin <<'PY'
+import json, struct, sys
+pcrs = [bytes.fromhex(p) for p in json.load(open(sys.argv[1]))["tpm_quote"]["pcrs"]]
+sel = struct.pack("<I", 1) + struct.pack("<HB4sx", 0x0B, 3, b"\xff\xff\xff\0") + bytes(8 * 15)
+digs = b"".join(struct.pack("<I", 8) + b"".join(struct.pack("<H", 32) + p + bytes(32) for p in pcrs[i:i + 8])
+                for i in (0, 8, 16))
+open(sys.argv[2], "wb").write(sel + struct.pack("<I", 3) + digs)
+PY
+}

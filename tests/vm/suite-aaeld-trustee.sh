@@ -76,20 +76,7 @@ try:
 except trustee_tpm.Refused as e:
     sys.exit(0 if "nonce" in str(e) else 1)
 sys.exit(1)'
-jq -r .ak_public /tmp/ev.json | base64 -d > /tmp/ak.der
-openssl pkey -pubin -inform DER -in /tmp/ak.der -out /tmp/ak.pem 2>/dev/null
-jq -r .tpm_quote.message /tmp/ev.json | base64 -d > /tmp/msg.bin
-jq -r .tpm_quote.signature /tmp/ev.json | base64 -d > /tmp/sig.bin
-# tpm2-tools' PCR file (tss2 layout): TPML_PCR_SELECTION, a count of
-# TPML_DIGESTs, then three TPML_DIGESTs of 8 values each.
-$PY - /tmp/ev.json /tmp/pcrs.bin <<'PY'
-import json, struct, sys
-pcrs = [bytes.fromhex(p) for p in json.load(open(sys.argv[1]))["tpm_quote"]["pcrs"]]
-sel = struct.pack("<I", 1) + struct.pack("<HB4sx", 0x0B, 3, b"\xff\xff\xff\0") + bytes(8 * 15)
-digs = b"".join(struct.pack("<I", 8) + b"".join(struct.pack("<H", 32) + p + bytes(32) for p in pcrs[i:i + 8])
-                for i in (0, 8, 16))
-open(sys.argv[2], "wb").write(sel + struct.pack("<I", 3) + digs)
-PY
+quote_files /tmp/ev.json
 Q=$( (printf hello-aael; head -c 22 /dev/zero) | od -An -tx1 -v | tr -d ' \n')
 check "tpm2_checkquote accepts the quote with all 24 PCRs (sha256:0-23), nonce = report data padded to 32" \
 	tpm2_checkquote -u /tmp/ak.pem -m /tmp/msg.bin -s /tmp/sig.bin -f /tmp/pcrs.bin -g sha256 -q "$Q"
