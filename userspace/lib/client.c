@@ -398,6 +398,24 @@ static int ignore_seq(struct nl_msg *msg, void *arg)
 }
 
 /*
+ * Read every queued notification, so that a burst of them costs one dump.
+ * nl_recvmsgs() folds the count of messages read into 0, which would stop
+ * after the first datagram; the _report variant returns it, and 0 once the
+ * non-blocking socket is empty. An error (ENOBUFS after an overrun) ends
+ * the drain too: the dump that follows catches up from the last sequence.
+ */
+static void drain(struct nl_sock *sk)
+{
+	struct nl_cb *cb = nl_socket_get_cb(sk);
+
+	if (!cb)
+		return;
+	while (nl_recvmsgs_report(sk, cb) > 0)
+		;
+	nl_cb_put(cb);
+}
+
+/*
  * Subscribe first, then dump: a record made in between is announced after
  * the subscription, so none is missed. Notifications only say "there is
  * more"; records always come from dumps, in order, with no gap, so a lost
@@ -430,9 +448,7 @@ int aael_client_follow(struct aael_client *c, uint64_t from,
 			return rc;
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			return fail(err, -errno, "poll: %s", strerror(errno));
-		/* Drain: each batch of notifications costs one dump. */
-		while (nl_recvmsgs_default(c->events) > 0)
-			;
+		drain(c->events);
 	}
 }
 
