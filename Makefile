@@ -32,7 +32,16 @@ D_LIBS    := $(shell pkg-config --libs libmicrohttpd libcurl tss2-esys tss2-mu \
 all: module userspace
 
 module:
+	@scripts/build-deps module $(KVER)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+# A missing library is named as the Debian package to install, before the
+# compiler stops at its header (make deps installs them all).
+.PHONY: build-deps-userspace build-deps-unit
+build-deps-userspace:
+	@scripts/build-deps userspace
+build-deps-unit:
+	@scripts/build-deps unit
 
 userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
 	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/aael-load $(BUILD)/libaael.pc
@@ -45,7 +54,7 @@ $(BUILD)/libaael.pc: userspace/lib/libaael.pc.in
 	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h userspace/aaeld/aaeld.h
+$(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h userspace/aaeld/aaeld.h | build-deps-userspace
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -DAAELD_VERSION='"$(VERSION)"' -fPIC -c -o $@ $<
 
@@ -77,7 +86,8 @@ D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/bas
 	     userspace/aaeld/event.c userspace/aaeld/kbs_reply.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-$(BUILD)/unit-tests: $(UNIT_SRCS) tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
+$(BUILD)/unit-tests: $(UNIT_SRCS) tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE) \
+		| build-deps-userspace build-deps-unit
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -o $@ $(UNIT_SRCS) $(LIB_SRCS) $(D_PARSE) \
 		$(LIBS) -lz $(shell pkg-config --libs cmocka)
