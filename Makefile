@@ -44,7 +44,8 @@ build-deps-unit:
 	@scripts/build-deps unit
 
 userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
-	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/aael-load $(BUILD)/libaael.pc
+	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/aael-load $(BUILD)/libaael.pc \
+	   $(BUILD)/toml-decoder
 
 # One version: dkms.conf's (MODULE_VERSION in kmod/main.c is checked against it).
 VERSION ?= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -100,6 +101,18 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
 	clang $(filter-out -O2,$(CFLAGS_COMMON)) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $< $(LIB_SRCS) $(D_PARSE) $(LIBS) -lz
 
+# aaeld's TOML reader behind toml-test's decoder interface (TOML on stdin,
+# tagged JSON out), plain and sanitized: make host runs the toml-test suite
+# through both (tests/toml/run-toml-test).
+TOMLDEC_SRCS := tests/toml/toml-decoder.c userspace/aaeld/toml.c
+$(BUILD)/toml-decoder: $(TOMLDEC_SRCS) userspace/aaeld/aaeld.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -Iuserspace/aaeld -o $@ $(TOMLDEC_SRCS) $(LIBS) -lm
+
+$(BUILD)/asan/toml-decoder: $(TOMLDEC_SRCS) userspace/aaeld/aaeld.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -Iuserspace/aaeld -o $@ $(TOMLDEC_SRCS) $(LIBS) -lm
+
 # Sanitized aaelctl for the host tests.
 $(BUILD)/asan/aaelctl: $(CTL_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaelctl/aaelctl.h
 	@mkdir -p $(dir $@)
@@ -111,13 +124,16 @@ FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BINS)
 	tests/fuzz/run-fuzz $(FUZZ_SECONDS)
 
-host: $(BUILD)/asan/aaelctl
+host: $(BUILD)/asan/aaelctl $(BUILD)/toml-decoder $(BUILD)/asan/toml-decoder
 	@mkdir -p $(BUILD)/results
 	tests/host/test-aaelctl.sh $(BUILD)/asan/aaelctl > $(BUILD)/results/host.tap 2>&1; \
 	a=$$?; tests/host/test-dkms.sh $(KVER) > $(BUILD)/results/dkms.tap 2>&1; b=$$?; \
 	tests/host/test-trustee-tpm.sh > $(BUILD)/results/trustee-tpm.tap 2>&1; c=$$?; \
-	cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap $(BUILD)/results/trustee-tpm.tap; \
-	[ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ]
+	tests/toml/run-toml-test $(BUILD)/toml-decoder > $(BUILD)/results/toml-test.tap 2>&1; d=$$?; \
+	tests/toml/run-toml-test $(BUILD)/asan/toml-decoder > $(BUILD)/results/toml-test-asan.tap 2>&1; \
+	e=$$?; cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap $(BUILD)/results/trustee-tpm.tap \
+		$(BUILD)/results/toml-test.tap $(BUILD)/results/toml-test-asan.tap; \
+	[ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ] && [ $$d -eq 0 ] && [ $$e -eq 0 ]
 
 DESTDIR ?=
 MODDIR  := $(DESTDIR)/lib/modules/$(KVER)/updates
@@ -179,7 +195,7 @@ vm: module userspace
 R := $(BUILD)/results
 check: deps
 	rm -rf $(R)
-	$(MAKE) all $(BUILD)/unit-tests $(BUILD)/asan/aaelctl $(FUZZ_BINS)
+	$(MAKE) all $(BUILD)/unit-tests $(BUILD)/asan/aaelctl $(BUILD)/asan/toml-decoder $(FUZZ_BINS)
 	scripts/step $(R) unit $(MAKE) unit
 	scripts/step $(R) host $(MAKE) host
 	scripts/step $(R) fuzz sh -c 'tests/fuzz/run-fuzz 10 > $(R)/fuzz.tap 2>&1'

@@ -65,17 +65,98 @@ static void test_toml_errors(void **state)
 	parse_err("a = 1\na = 2\n", "line 2: key \"a\" defined twice");
 	parse_err("[t]\n[t]\n", "line 2: table [t] defined twice");
 	parse_err("a = \"open\n", "line 1: unterminated string");
-	parse_err("a = 1.5\n", "line 1: only decimal integers");
-	parse_err("a = 01\n", "bad integer");
-	parse_err("a = 2024-01-01\n", "line 1:");
+	parse_err("a = 1.\n", "line 1: bad number");
+	parse_err("a = 01\n", "bad number");
+	parse_err("a = 0x8000_0000_0000_0000\n", "integer out of range");
+	parse_err("a = 2023-02-29\n", "line 1: date out of range");
+	parse_err("a = 07:32\n", "HH:MM:SS expected");
 	parse_err("\n\na\n", "line 3: expected '='");
 	parse_err("a = \n", "line 1: missing value");
 	parse_err("a = 1 b = 2\n", "line 1: unexpected 'b'");
-	parse_err("[[arr]]\n", "arrays of tables are not supported");
+	parse_err("[[arr]]\n[arr]\n", "line 2: table [arr] defined twice");
+	parse_err("arr = []\n[[arr]]\n", "not an array of tables");
+	parse_err("t = {a = 1}\n[t.b]\n", "\"t\" is a value, not a table");
+	parse_err("t = {a = 1}\nt.b = 2\n", "dotted keys cannot add to it");
+	parse_err("[a.b.c]\n[a]\nb.d = 1\n", "line 3: key \"b\" is already defined");
 	parse_err("a = \"\\q\"\n", "unknown escape");
 	parse_err("a = \"\\uD800\"\n", "not a Unicode scalar value");
+	parse_err("a = \"\"\"x\\ y\"\"\"\n", "line-ending backslash");
 	parse_err("a = 1\nb.c = 2\nb = 3\n", "line 3: key \"b\" defined twice");
 	parse_err("a = [1, 2\n", "line 2:");
+	parse_err("a = \"tab\x01\"\n", "control character 0x01 in a string");
+	parse_err("# \x7f\n", "control character 0x7f in a comment");
+	parse_err("a = 1\r\nb = 2\r", "line 2: carriage return");
+	parse_err("a = \"\xc3\x28\"\n", "line 1: invalid UTF-8");
+	parse_err("a = \"\xed\xa0\x80\"\n", "invalid UTF-8");	/* a surrogate */
+	parse_err("a = \"\xc0\xaf\"\n", "invalid UTF-8");		/* overlong '/' */
+	parse_err("\"\\u0000\" = 1\n", "keys holding U+0000");
+}
+
+/*
+ * The document shapes the reference's configurations use (the confidential
+ * data hub's example config: [[credentials]], a """ certificate) and the
+ * rest of TOML 1.0 a hand-written file may hold.
+ */
+static void test_toml_shapes(void **state)
+{
+	struct json_object *o = parse_ok(
+		"\xef\xbb\xbfsocket = \"unix:///run/cdh.sock\"\r\n"
+		"[kbc]\nname = \"cc_kbc\"\nurl = \"http://kbs:8080\"\n"
+		"kbs_cert = \"\"\"\n-----BEGIN-----\nAB\\\n   CD\n-----END-----\n\"\"\"\n"
+		"[[credentials]]\npath = \"/run/a\"\n[[credentials]]\npath = \"/run/b\"\n"
+		"[credentials.x]\ny = 1\n"
+		"[image]\nmax = 3\nlit = '''it's'''\nq = \"\"\"\"quoted\"\"\"\"\n"
+		"[nums]\nhex = 0xdead_BEEF\noct = 0o17\nzero = -0\n"
+		"min = -9_223_372_036_854_775_808\nf = 25e-2\ninf = -inf\n"
+		"[when]\nodt = 1979-05-27 07:32:00.5-07:00\nld = 1979-05-27\nlt = 00:32:00\n"
+		"[inl]\npoint = { x = 1, y.z = 'two', e = {} }\narr = [ { a = 1 }, [], # c\n ]\n");
+	struct json_object *v;
+	const char *want =
+		"{\"socket\":\"unix:///run/cdh.sock\","
+		"\"kbc\":{\"name\":\"cc_kbc\",\"url\":\"http://kbs:8080\","
+		"\"kbs_cert\":\"-----BEGIN-----\\nABCD\\n-----END-----\\n\"},"
+		"\"credentials\":[{\"path\":\"/run/a\"},{\"path\":\"/run/b\",\"x\":{\"y\":1}}],"
+		"\"image\":{\"max\":3,\"lit\":\"it's\",\"q\":\"\\\"quoted\\\"\"},"
+		"\"nums\":{\"hex\":3735928559,\"oct\":15,\"zero\":0,"
+		"\"min\":-9223372036854775808,\"f\":0.25,\"inf\":-Infinity},"
+		"\"when\":{\"odt\":\"1979-05-27T07:32:00.5-07:00\",\"ld\":\"1979-05-27\","
+		"\"lt\":\"00:32:00\"},"
+		"\"inl\":{\"point\":{\"x\":1,\"y\":{\"z\":\"two\"},\"e\":{}},"
+		"\"arr\":[{\"a\":1},[]]}}";
+
+	(void)state;
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE), want);
+	assert_true(json_object_object_get_ex(o, "when", &v));
+	assert_true(json_object_object_get_ex(v, "odt", &v));
+	assert_string_equal(toml_datetime_kind(v), "datetime");
+	assert_true(json_object_object_get_ex(o, "socket", &v));
+	assert_null(toml_datetime_kind(v));
+	json_object_put(o);
+}
+
+/* Hostile shapes are refused, not followed into a crash (json-c frees recursively). */
+static void test_toml_bounds(void **state)
+{
+	size_t n = 300000;
+	char *doc = malloc(2 * n + 8), err[AAEL_ERRLEN];
+
+	(void)state;
+	assert_non_null(doc);
+	for (size_t i = 0; i < n; i++)
+		memcpy(doc + 2 * i, "a.", 2);
+	memcpy(doc + 2 * n, "a = 1\n", 6);
+	assert_null(toml_parse(doc, 2 * n + 6, err));
+	assert_non_null(strstr(err, "line 1: a key of more than"));
+	memset(doc, '[', 2 * n);
+	memcpy(doc, "a = ", 4);
+	assert_null(toml_parse(doc, 2 * n, err));
+	assert_non_null(strstr(err, "nested more than"));
+	for (size_t i = 0; i < 2 * n / 3; i++)
+		memcpy(doc + 3 * i, "a={", 3);
+	assert_null(toml_parse(doc, 2 * n / 3 * 3, err));
+	assert_non_null(strstr(err, "nested more than"));
+	free(doc);
 }
 
 static void test_aa_toml(void **state)
@@ -103,6 +184,12 @@ static void test_aa_toml(void **state)
 	t = "[token_configs.kbs]\nurl = 8080\n";
 	assert_int_equal(config_parse_aa_toml(&c, t, strlen(t), err), -1);
 	assert_non_null(strstr(err, "must be strings"));
+	t = "[token_configs.kbs]\nurl = 1979-05-27\n";
+	assert_int_equal(config_parse_aa_toml(&c, t, strlen(t), err), -1);
+	assert_non_null(strstr(err, "must be strings"));
+	t = "[eventlog_config]\ninit_pcr = 17.0\n";
+	assert_int_equal(config_parse_aa_toml(&c, t, strlen(t), err), -1);
+	assert_non_null(strstr(err, "wrong type"));
 	free(c.kbs_url);
 	free(c.kbs_cert);
 	free(c.tee_key_algorithm);
@@ -184,6 +271,8 @@ int run_toml_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_toml_values),
 		cmocka_unit_test(test_toml_errors),
+		cmocka_unit_test(test_toml_shapes),
+		cmocka_unit_test(test_toml_bounds),
 		cmocka_unit_test(test_aa_toml),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_initdata_gzip),

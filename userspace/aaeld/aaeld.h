@@ -11,6 +11,10 @@ struct json_object;
 
 /* toml.c */
 struct json_object *toml_parse(const char *text, size_t len, char *err);
+/* "datetime", "datetime-local", "date-local" or "time-local" for a TOML
+ * date-time (read as a string), NULL for any other value.
+ */
+const char *toml_datetime_kind(struct json_object *v);
 
 /* config.c: aa.toml and Init-Data */
 struct aaeld_config {

@@ -61,6 +61,12 @@ char *read_text_file(const char *path, size_t *len, char *err)
 	return buf;
 }
 
+/* A TOML string: a date-time reads as a string too, but is none. */
+static bool is_text(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_string) && !toml_datetime_kind(v);
+}
+
 static int get(struct json_object *t, const char *table, const char *key,
 	       enum json_type type, struct json_object **v, char *err)
 {
@@ -120,17 +126,17 @@ int config_parse_aa_toml(struct aaeld_config *c, const char *text,
 		struct json_object *kbs = v, *x;
 
 		if (json_object_object_get_ex(kbs, "url", &x)) {
-			if (!json_object_is_type(x, json_type_string))
+			if (!is_text(x))
 				goto wrong;
 			set_string(&c->kbs_url, x);
 		}
 		if (json_object_object_get_ex(kbs, "cert", &x)) {
-			if (!json_object_is_type(x, json_type_string))
+			if (!is_text(x))
 				goto wrong;
 			set_string(&c->kbs_cert, x);
 		}
 		if (json_object_object_get_ex(kbs, "tee_key_algorithm", &x)) {
-			if (!json_object_is_type(x, json_type_string))
+			if (!is_text(x))
 				goto wrong;
 			set_string(&c->tee_key_algorithm, x);
 		}
@@ -244,12 +250,12 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 	if (!doc)
 		goto out;
 	if (!json_object_object_get_ex(doc, "version", &v) ||
-	    !json_object_is_type(v, json_type_string)) {
+	    !is_text(v)) {
 		snprintf(sub, sizeof(sub), "missing version = \"0.1.0\"");
 		goto out;
 	}
 	if (!json_object_object_get_ex(doc, "algorithm", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
+	    !is_text(v) ||
 	    (strcmp(json_object_get_string(v), "sha256") &&
 	     strcmp(json_object_get_string(v), "sha384") &&
 	     strcmp(json_object_get_string(v), "sha512"))) {
@@ -262,7 +268,7 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 		goto out;
 	}
 	if (json_object_object_get_ex(data, "aa.toml", &v)) {
-		if (!json_object_is_type(v, json_type_string)) {
+		if (!is_text(v)) {
 			snprintf(sub, sizeof(sub), "[data] \"aa.toml\" must be a string");
 			goto out;
 		}
