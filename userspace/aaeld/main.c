@@ -218,5 +218,6 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	o = http_serve(&d, listen);
 	curl_global_cleanup();
+	config_free(&d.config);	/* LeakSanitizer checks the exit too */
 	return o ? 1 : 0;
 }
