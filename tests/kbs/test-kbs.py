@@ -43,7 +43,7 @@ class KbsError(Exception):
 
 # kbs/src/error.rs: every error but a bad path or plugin is 401 with
 # ErrorInformation {"type": ERROR_TYPE_PREFIX/<variant>, "detail": Display}.
-# Both handshake steps fail as Error::AttestationError (kbs/src/http.rs ->
+# Both handshake steps fail as Error::AttestationError (kbs/src/api_server.rs ->
 # kbs/src/attestation/backend.rs auth()/attest()), whose Display is
 # "Attestation error: " + kbs/src/attestation/error.rs's: RcarAuthFailed
 # "RCAR handshake Auth failed: {source}" (the source's outermost context),
