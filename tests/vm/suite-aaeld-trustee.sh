@@ -111,6 +111,7 @@ expect "... the KBS issued it (from the Init-Data's aa.toml URL)" "$(tokens)" $(
 check "Trustee's rules on one evidence: right init-data 200, none 200, another 401 with Trustee's body" \
 	$PY - /tmp/id.toml <<'PY'
 import base64, hashlib, json, sys, urllib.parse, urllib.request, http.cookiejar
+from cryptography.hazmat.primitives.asymmetric import ec
 K, A = "http://127.0.0.1:8080", "http://127.0.0.1:8006"
 body = open(sys.argv[1]).read()
 def attest(init):
@@ -122,10 +123,13 @@ def attest(init):
             return x.status, json.load(x)
         except urllib.error.HTTPError as e:
             return e.code, json.load(e)
+    # a real P-256 key: the KBS reads the tee-pubkey as Trustee does
+    n = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+    b = lambda v: base64.urlsafe_b64encode(v.to_bytes(32, "big")).rstrip(b"=").decode()
+    jwk = {"alg": "ECDH-ES+A256KW", "crv": "P-256", "kty": "EC", "x": b(n.x), "y": b(n.y)}
     # aaeld's runtime_data is the raw bytes of the query value (a C
     # string): a session whose report data has no zero byte in the 32 the
     # quote carries, percent-encoded.
-    jwk = {"alg": "ECDH-ES+A256KW", "crv": "P-256", "kty": "EC", "x": "AAAA", "y": "AAAA"}
     while True:
         _, ch = post("/kbs/v0/auth", {"version": "0.4.0", "tee": "tpm", "extra-params": ""})
         rd = hashlib.sha384(json.dumps({"additional-evidence": "", "nonce": ch["nonce"], "tee-pubkey": jwk},
