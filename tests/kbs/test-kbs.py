@@ -5,19 +5,25 @@
 independently of aaeld (Python, cryptography) so that it checks aaeld
 rather than agreeing with it.
 
-It checks the report-data binding (SHA-384 of the RFC 8785 canonical JSON of
-{additional-evidence, nonce, tee-pubkey}), verifies a TPM quote (AK
+It checks the report-data binding (the hash Trustee uses -- SHA-384, or the
+one selected with --hash -- of the RFC 8785 canonical JSON of
+{additional-evidence, nonce, tee-pubkey}) and the tee-pubkey's shape as
+Trustee reads it, verifies a TPM quote (AK
 signature, extraData, PCR digest), replays the aael log (cc_eventlog)
 against the quoted PCR, checks every digest against its event, and issues
 an ES256 JWT whose claims list the records as Trustee does (section 4).
 
     test-kbs.py --port 8080 --key-out kbs-public.pem
+    test-kbs.py --hash sha512        select a runtime-data hash
+    test-kbs.py --fail-auth | --fail-attest   refuse at /auth or /attest
+
+GET /stats counts the requests (auth, attest), tokens and refusals.
 """
 import argparse, base64, hashlib, http.server, json, os, struct, sys, time
 from http.cookies import SimpleCookie
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import trustee_tpm  # noqa: E402  Trustee's TPM verifier, rule by rule
@@ -33,6 +39,79 @@ class KbsError(Exception):
     def __init__(self, variant, detail):
         super().__init__(detail)
         self.variant, self.detail = variant, detail
+
+
+# kbs/src/error.rs: every error but a bad path or plugin is 401 with
+# ErrorInformation {"type": ERROR_TYPE_PREFIX/<variant>, "detail": Display}.
+# Both handshake steps fail as Error::AttestationError (kbs/src/api_server.rs ->
+# kbs/src/attestation/backend.rs auth()/attest()), whose Display is
+# "Attestation error: " + kbs/src/attestation/error.rs's: RcarAuthFailed
+# "RCAR handshake Auth failed: {source}" (the source's outermost context),
+# RcarAttestFailed "RCAR handshake Attest failed" (no source).
+ERROR_TYPE = "https://github.com/confidential-containers/kbs/errors/AttestationError"
+
+
+def auth_refusal(source):
+    return {"type": ERROR_TYPE, "detail": "Attestation error: RCAR handshake Auth failed: " + source}
+
+
+ATTEST_REFUSAL = {"type": ERROR_TYPE, "detail": "Attestation error: RCAR handshake Attest failed"}
+assert ATTEST_REFUSAL == trustee_tpm.ERROR_BODY
+
+# kbs_types HashAlgorithm (serialised lowercase; parsed case-insensitively)
+HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+
+
+def b64u_decode(s, what):
+    # base64 URL_SAFE_NO_PAD as Trustee decodes the key (kbs/src/jwe/mod.rs):
+    # no padding, URL alphabet only.
+    if not isinstance(s, str) or "=" in s or not all(
+            c.isascii() and (c.isalnum() or c in "-_") for c in s) or len(s) % 4 == 1:
+        raise KbsError("InvalidTeePubkey", "base64 decode %s failed" % what)
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def check_tee_pubkey(jwk):
+    """The tee-pubkey Trustee accepts.
+
+    At /attest: the Attestation's runtime-data is deserialised into kbs_types'
+    TeePubKey, tagged by "kty" (kbs_types src/lib.rs: RSA {alg, n, e}, EC
+    {crv, alg, x, y}, all strings; anything else fails "deserialize
+    Attestation" in kbs/src/attestation/backend.rs __attest). Trustee reads
+    the key again only when it encrypts a resource to it (kbs/src/jwe/mod.rs
+    jwe()): RSA with RSA1_5 or RSA-OAEP-256, EC P-256 or P-521 with
+    ECDH-ES+A256KW, coordinates of exactly 32 or 66 bytes forming a point on
+    the curve, n and e base64url. This KBS applies those rules at /attest
+    too, so that a token for a key Trustee could never encrypt to is refused
+    where the test sees it.
+    """
+    if not isinstance(jwk, dict) or jwk.get("kty") not in ("RSA", "EC"):
+        raise KbsError("InvalidTeePubkey", "tee-pubkey is not a TeePubKey (kty RSA or EC)")
+    fields = ("alg", "n", "e") if jwk["kty"] == "RSA" else ("crv", "alg", "x", "y")
+    if not all(isinstance(jwk.get(f), str) for f in fields):
+        raise KbsError("InvalidTeePubkey", "tee-pubkey %s needs string %s" % (jwk["kty"], fields))
+    if jwk["kty"] == "RSA":
+        if jwk["alg"] not in ("RSA1_5", "RSA-OAEP-256"):
+            raise KbsError("InvalidTeePubkey", "algorithm %s is not supported" % jwk["alg"])
+        n = int.from_bytes(b64u_decode(jwk["n"], "k_mod"), "big")
+        e = int.from_bytes(b64u_decode(jwk["e"], "k_exp"), "big")
+        try:   # rsa::RsaPublicKey::new(n, e)
+            rsa.RSAPublicNumbers(e, n).public_key()
+        except ValueError:
+            raise KbsError("InvalidTeePubkey", "Building RSA key from modulus and exponent failed")
+        return
+    curves = {"P-256": (ec.SECP256R1(), 32), "P-521": (ec.SECP521R1(), 66)}
+    if jwk["crv"] not in curves or jwk["alg"] != "ECDH-ES+A256KW":
+        raise KbsError("InvalidTeePubkey", "curve %s and algorithm %s is not supported"
+                       % (jwk["crv"], jwk["alg"]))
+    curve, size = curves[jwk["crv"]]
+    x, y = b64u_decode(jwk["x"], "x"), b64u_decode(jwk["y"], "y")
+    if len(x) != size or len(y) != size:
+        raise KbsError("InvalidTeePubkey", "invalid bytes length of coordinates")
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(curve, b"\x04" + x + y)
+    except ValueError:
+        raise KbsError("InvalidTeePubkey", "invalid TEE public key")
 
 
 def b64u(b):
@@ -134,18 +213,23 @@ def attest(session, body):
     if rt.get("nonce") != session["nonce"]:
         raise KbsError("InvalidNonce", "runtime-data nonce is not this session's")
     jwk = rt.get("tee-pubkey")
-    if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-        raise KbsError("InvalidTeePubkey", "tee-pubkey must be an EC P-256 JWK")
-    expected = hashlib.sha384(canonical({"additional-evidence": "",
-                                         "nonce": session["nonce"],
-                                         "tee-pubkey": jwk})).digest()
+    check_tee_pubkey(jwk)
+    # kbs/src/attestation/backend.rs __attest: the runtime data is
+    # {tee-pubkey, nonce, additional-evidence}; the attestation service hashes
+    # its canonical JSON with the runtime_data_hash_algorithm the KBS passes
+    # (kbs/src/attestation/coco/builtin.rs verify: sha384 for a TPM, sha512
+    # for se, the TEEs the selection applies to) -- here the algorithm this
+    # session's challenge selected.
+    expected = HASHES[session["hash"]](canonical({"additional-evidence": "",
+                                                  "nonce": session["nonce"],
+                                                  "tee-pubkey": jwk})).digest()
     ev = body["tee-evidence"]["primary_evidence"]
     if isinstance(ev, str):
         ev = json.loads(ev)
     # aael's extension; Trustee's TPM verifier reads no log
     events = parse_log(base64.b64decode(ev["cc_eventlog"])) if "cc_eventlog" in ev else []
     if session["tee"] == "sample":
-        if base64.b64decode(ev["report_data"])[:48] != expected:
+        if base64.b64decode(ev["report_data"])[:len(expected)] != expected:
             raise KbsError("InvalidEvidence", "report_data is not bound to the nonce and key")
         registers = None
     elif session["tee"] == "tpm":
@@ -200,45 +284,81 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def error(self, e):
+    def refuse(self, body, why):
+        # Trustee logs its reason and sends only the body.
         SERVER.refusals += 1
-        self.reply(401, {"type": "https://github.com/confidential-containers/kbs/errors/" + e.variant,
-                         "detail": e.detail})
+        sys.stderr.write("test-kbs: %s refused: %s\n" % (self.path, why))
+        self.reply(401, body)
+
+    def challenge(self, body):
+        if body.get("version") != "0.4.0":
+            # backend.rs __auth: VERSION_REQ (the source is the bail! text)
+            raise KbsError("ProtocolVersion", "KBS Client Protocol Version Mismatch: expect "
+                           "0.4.0 while the request is %s" % body.get("version"))
+        if SERVER.fail_auth:
+            # a generate_challenge failure, e.g. an attestation service down
+            raise KbsError("PolicyDeny", "Attestation Service generate challenge failed")
+        extra = ""
+        if SERVER.hash:
+            # kbs/src/attestation/mod.rs generate_extra_params (the se path;
+            # the ITA backend alike): the client's extra-params must list
+            # supported-hash-algorithms, an array, holding the algorithm
+            # the KBS needs, compared lowercased; the challenge names it.
+            params = body.get("extra-params")
+            algs = params.get("supported-hash-algorithms") if isinstance(params, dict) else None
+            # (--ignore-supported: a KBS that is not Trustee, for the
+            # client's refusal of a selection it never offered)
+            if not isinstance(algs, list) and not SERVER.ignore_supported:
+                raise KbsError("HashAlgorithm", "Attestation Service generate challenge failed")
+            if not SERVER.ignore_supported and \
+                    SERVER.hash not in [a.lower() for a in algs if isinstance(a, str)]:
+                raise KbsError("HashAlgorithm", "Attestation Service generate challenge failed")
+            extra = {"selected-hash-algorithm": SERVER.hash}
+        sid = b64u(os.urandom(16))
+        SESSIONS[sid] = {"nonce": base64.b64encode(os.urandom(32)).decode(),
+                         "tee": body.get("tee"), "hash": SERVER.hash or "sha384"}
+        self.reply(200, {"nonce": SESSIONS[sid]["nonce"], "extra-params": extra}, sid)
+        # what the client advertised, for the tests (GET /auths)
+        SERVER.auth_requests.append(body)
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-        try:
-            if self.path == "/kbs/v0/auth":
-                if body.get("version") != "0.4.0":
-                    raise KbsError("ProtocolVersion", "expected version 0.4.0")
-                if SERVER.fail_auth:
-                    raise KbsError("PolicyDeny", "this KBS refuses everyone (--fail-auth)")
-                sid = b64u(os.urandom(16))
-                SESSIONS[sid] = {"nonce": base64.b64encode(os.urandom(32)).decode(),
-                                 "tee": body.get("tee")}
-                self.reply(200, {"nonce": SESSIONS[sid]["nonce"], "extra-params": ""}, sid)
-            elif self.path == "/kbs/v0/attest":
+        if self.path == "/kbs/v0/auth":
+            SERVER.auths += 1
+            try:
+                self.challenge(body)
+            except KbsError as e:
+                self.refuse(auth_refusal(e.detail), e.detail)
+            except (AttributeError, KeyError, ValueError, TypeError) as e:
+                self.refuse(auth_refusal("deserialize Request"), repr(e))
+        elif self.path == "/kbs/v0/attest":
+            SERVER.attest_requests += 1
+            try:
                 c = SimpleCookie(self.headers.get("Cookie", ""))
                 sid = c["kbs-session-id"].value if "kbs-session-id" in c else None
                 if sid not in SESSIONS:
-                    raise KbsError("UnAuthenticatedCookie", "no session: call /auth first")
+                    raise KbsError("UnAuthenticatedCookie", "session not found")
+                if SERVER.fail_attest:
+                    SESSIONS.pop(sid)
+                    raise KbsError("PolicyDeny", "verify TEE evidence failed (--fail-attest)")
                 token = attest(SESSIONS.pop(sid), body)
                 SERVER.tokens += 1
                 self.reply(200, {"token": token})
-            else:
-                self.reply(404, {"type": "NotFound", "detail": self.path})
-        except KbsError as e:
-            self.error(e)
-        except trustee_tpm.Refused as e:
-            SERVER.refusals += 1
-            sys.stderr.write("test-kbs: refused by Trustee's TPM rules: %s\n" % e)
-            self.reply(trustee_tpm.STATUS, trustee_tpm.ERROR_BODY)
-        except (KeyError, ValueError, TypeError, struct.error) as e:
-            self.error(KbsError("InvalidRequest", "malformed request: %r" % e))
+            except (KbsError, trustee_tpm.Refused) as e:
+                self.refuse(ATTEST_REFUSAL, e)
+            except (AttributeError, KeyError, ValueError, TypeError, struct.error) as e:
+                self.refuse(ATTEST_REFUSAL, "malformed request: %r" % e)
+        else:
+            # kbs/src/error.rs: InvalidRequestPath is 404
+            self.reply(404, {"type": "https://github.com/confidential-containers/kbs/errors/InvalidRequestPath",
+                             "detail": "Request path %s is invalid" % self.path})
 
     def do_GET(self):
         if self.path == "/stats":   # for the tests
-            self.reply(200, {"tokens": SERVER.tokens, "refusals": SERVER.refusals})
+            self.reply(200, {"tokens": SERVER.tokens, "refusals": SERVER.refusals,
+                             "auth": SERVER.auths, "attest": SERVER.attest_requests})
+        elif self.path == "/auths":   # every accepted auth request
+            self.reply(200, SERVER.auth_requests)
         elif self.path == "/attests":   # every attest request: nonce, tee, init-data, iat
             self.reply(200, SERVER.attests)
         else:
@@ -250,7 +370,14 @@ def main():
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--key-out", help="write the token-signing public key (PEM) here")
     p.add_argument("--ttl", type=int, default=300, help="token lifetime, seconds")
-    p.add_argument("--fail-auth", action="store_true")
+    p.add_argument("--fail-auth", action="store_true", help="refuse every /auth (401)")
+    p.add_argument("--fail-attest", action="store_true",
+                   help="accept /auth, refuse every /attest (401)")
+    p.add_argument("--hash", help="select this runtime-data hash in the challenge (any name: "
+                   "the tests also select one aaeld does not know); default: Trustee's "
+                   "extra-params \"\" and sha384")
+    p.add_argument("--ignore-supported", action="store_true",
+                   help="select --hash even if the client did not list it (not Trustee)")
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
     p.add_argument("--tls-key", help="... and this private key (PEM)")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -264,8 +391,11 @@ def main():
         SERVER.socket = ctx.wrap_socket(SERVER.socket, server_side=True)
     SERVER.key = ec.generate_private_key(ec.SECP256R1())
     SERVER.ttl, SERVER.fail_auth, SERVER.verbose = a.ttl, a.fail_auth, a.verbose
-    SERVER.tokens = SERVER.refusals = 0
+    SERVER.fail_attest, SERVER.hash = a.fail_attest, a.hash and a.hash.lower()
+    SERVER.ignore_supported = a.ignore_supported
+    SERVER.tokens = SERVER.refusals = SERVER.auths = SERVER.attest_requests = 0
     SERVER.attests = []
+    SERVER.auth_requests = []
     if a.key_out:
         with open(a.key_out, "wb") as f:
             f.write(SERVER.key.public_key().public_bytes(

@@ -66,5 +66,6 @@ int main(void)
 	failed += run_toml_tests();
 	failed += run_netlink_tests();
 	failed += run_kbs_reply_tests();
+	failed += run_kbs_client_tests();
 	return failed ? 1 : 0;
 }

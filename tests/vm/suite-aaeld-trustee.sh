@@ -4,10 +4,15 @@
 # verifier does (tests/kbs/trustee_tpm.py); a token without and with
 # Init-Data; PCR 8 bound once per boot (kill -9 and restart: unchanged);
 # another document after the binding, or a sha384 one, refused at start;
-# tpm2_checkquote on the evidence with all 24 PCRs.
+# tpm2_checkquote on the evidence with all 24 PCRs. The KBS client as the
+# agent's (issue 10 item 3): every tee key algorithm with every selected
+# hash, refusals at /auth and /attest (5 attempts counted at the KBS, aaeld
+# keeps recording), a KBS down, the KBS from AA_KBC_PARAMS or the command
+# line, a trailing '/', no token hiding later events.
 SUITE=aaeld-trustee
 . /mnt/tests/vm/lib.sh
 D=/mnt/build/aaeld
+CTL=/mnt/build/aaelctl
 PY=/usr/bin/python3
 export TPM2TOOLS_TCTI=device:/dev/tpmrm0
 URL=http://127.0.0.1:8006
@@ -106,6 +111,7 @@ expect "... the KBS issued it (from the Init-Data's aa.toml URL)" "$(tokens)" $(
 check "Trustee's rules on one evidence: right init-data 200, none 200, another 401 with Trustee's body" \
 	$PY - /tmp/id.toml <<'PY'
 import base64, hashlib, json, sys, urllib.parse, urllib.request, http.cookiejar
+from cryptography.hazmat.primitives.asymmetric import ec
 K, A = "http://127.0.0.1:8080", "http://127.0.0.1:8006"
 body = open(sys.argv[1]).read()
 def attest(init):
@@ -117,10 +123,13 @@ def attest(init):
             return x.status, json.load(x)
         except urllib.error.HTTPError as e:
             return e.code, json.load(e)
+    # a real P-256 key: the KBS reads the tee-pubkey as Trustee does
+    n = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+    b = lambda v: base64.urlsafe_b64encode(v.to_bytes(32, "big")).rstrip(b"=").decode()
+    jwk = {"alg": "ECDH-ES+A256KW", "crv": "P-256", "kty": "EC", "x": b(n.x), "y": b(n.y)}
     # aaeld's runtime_data is the raw bytes of the query value (a C
     # string): a session whose report data has no zero byte in the 32 the
     # quote carries, percent-encoded.
-    jwk = {"alg": "ECDH-ES+A256KW", "crv": "P-256", "kty": "EC", "x": "AAAA", "y": "AAAA"}
     while True:
         _, ch = post("/kbs/v0/auth", {"version": "0.4.0", "tee": "tpm", "extra-params": ""})
         rd = hashlib.sha384(json.dumps({"additional-evidence": "", "nonce": ch["nonce"], "tee-pubkey": jwk},
@@ -200,6 +209,171 @@ sys.path.insert(0, "/mnt/tests/kbs")
 import trustee_tpm
 trustee_tpm.evaluate(json.load(open("/tmp/ev2.json")), b"ak")'
 stop_aaeld
+
+# --- The KBS client (issue 10 item 3) ---
+# get_token: GET /aa/token into /tmp/body, prints the HTTP status
+get_token() { curl -s -m 300 -o /tmp/body -w '%{http_code}' "$URL/aa/token?token_type=kbs"; }
+stat() { curl -s -m 60 "http://127.0.0.1:$1/stats" | jq ".$2"; }
+aa_toml() {	# PORT-OR-URL [TEE_KEY_ALGORITHM]
+	case $1 in *://*) u=$1 ;; *) u=http://127.0.0.1:$1 ;; esac
+	printf '[eventlog_config]\ninit_pcr = 23\nenable_eventlog = true\n[token_configs.kbs]\nurl = "%s"\n' "$u"
+	[ -z "${2:-}" ] || printf 'tee_key_algorithm = "%s"\n' "$2"
+}
+# A KBS per runtime-data hash: sha384 is Trustee's built-in choice for a
+# TPM (extra-params ""), sha256 and sha512 selected in the challenge.
+$PY /mnt/tests/kbs/test-kbs.py --port 8084 --hash sha256 > /tmp/kbs-256.log 2>&1 &
+K256=$!
+$PY /mnt/tests/kbs/test-kbs.py --port 8085 > /tmp/kbs-384.log 2>&1 &
+K384=$!
+$PY /mnt/tests/kbs/test-kbs.py --port 8086 --hash sha512 > /tmp/kbs-512.log 2>&1 &
+K512=$!
+for p in 8084 8085 8086; do wait_http http://127.0.0.1:$p/stats; done
+for alg in ECDH-ES+A256KW-P256 ECDH-ES+A256KW-P521 RSA-OAEP-256; do
+	for p in 8084 8085 8086; do
+		case $p in 8084) h=sha256 ;; 8085) h=sha384 ;; 8086) h=sha512 ;; esac
+		aa_toml $p $alg > /tmp/aa-alg.toml
+		start_aaeld -c /tmp/aa-alg.toml --attestation-api on --tee tpm
+		t0=$(stat $p tokens)
+		code=$(get_token)
+		check "$alg, runtime data hashed with $h: a token (the KBS checked the binding with $h)" \
+			sh -c "[ $code = 200 ] && [ $(stat $p tokens) = $((t0 + 1)) ] || { cat /tmp/body; tail -n 3 /tmp/kbs-*.log; exit 1; }"
+		curl -s -m 60 http://127.0.0.1:$p/auths | jq '.[-1]' > /tmp/auth-req.json
+		check "... the auth request advertised sha256, sha384 and sha512 in extra-params" \
+			jq -e '."extra-params"."supported-hash-algorithms" == ["sha256","sha384","sha512"]' /tmp/auth-req.json
+		check "... the token's tee-pubkey is the $alg JWK of the tee_keypair returned (agent's PEM form)" \
+			$PY - "$alg" <<'PY'
+import base64, json, sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+alg = sys.argv[1]
+t = json.load(open("/tmp/body"))
+d = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+claims = json.loads(d(t["token"].split(".")[1]))
+jwk = claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"]["runtime_data_claims"]["tee-pubkey"]
+key = serialization.load_pem_private_key(t["tee_keypair"].encode(), None)
+pem = t["tee_keypair"].splitlines()[0]
+if alg == "RSA-OAEP-256":
+    n = key.public_key().public_numbers()
+    assert pem == "-----BEGIN RSA PRIVATE KEY-----", pem
+    assert set(jwk) == {"kty", "alg", "n", "e"} and jwk["kty"] == "RSA" and jwk["alg"] == alg, jwk
+    assert int.from_bytes(d(jwk["n"]), "big") == n.n and d(jwk["e"]) == b"\x01\x00\x01", jwk
+    assert key.key_size == 2048 and len(d(jwk["n"])) == 256
+else:
+    crv, size = {"ECDH-ES+A256KW-P256": ("P-256", 32), "ECDH-ES+A256KW-P521": ("P-521", 66)}[alg]
+    n = key.public_key().public_numbers()
+    assert pem == "-----BEGIN PRIVATE KEY-----", pem
+    assert jwk == {"kty": "EC", "crv": crv, "alg": "ECDH-ES+A256KW",
+                   "x": jwk["x"], "y": jwk["y"]}, jwk
+    assert d(jwk["x"]) == n.x.to_bytes(size, "big") and d(jwk["y"]) == n.y.to_bytes(size, "big")
+PY
+		stop_aaeld
+	done
+done
+
+# A new handshake and key per request: two GETs, two sessions, two keys;
+# an event recorded between them is in the second token only.
+aa_toml 8085 > /tmp/aa-384.toml
+start_aaeld -c /tmp/aa-384.toml --attestation-api on --tee tpm
+t0=$(stat 8085 tokens)
+get_token > /dev/null
+cp /tmp/body /tmp/tok1.json
+echo 'workload between tokens' > $A/event
+get_token > /dev/null
+cp /tmp/body /tmp/tok2.json
+expect "two GETs: two handshakes at the KBS" "$(stat 8085 tokens)" $((t0 + 2))
+check "... two tee keys; the event recorded in between is in the second token only" $PY -c '
+import base64, json
+d = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+def load(f):
+    t = json.load(open(f))
+    c = json.loads(d(t["token"].split(".")[1]))["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+    return t["tee_keypair"], [e.get("details", {}).get("string") for e in c["uefi_event_logs"]]
+k1, e1 = load("/tmp/tok1.json")
+k2, e2 = load("/tmp/tok2.json")
+assert k1 != k2
+assert "workload between tokens" not in e1 and "workload between tokens" in e2, (e1, e2)
+assert e2[:len(e1)] == e1 and len(e2) == len(e1) + 1'
+stop_aaeld
+
+# The KBS URL: a trailing '/' is trimmed (else the KBS sees //kbs/v0/auth).
+aa_toml http://127.0.0.1:8085// > /tmp/aa-slash.toml
+start_aaeld -c /tmp/aa-slash.toml --attestation-api on --tee tpm
+expect "url = \"http://127.0.0.1:8085//\": a token" "$(get_token)" 200
+stop_aaeld
+# Without aa.toml: AA_KBC_PARAMS, else agent.aa_kbc_params on the command
+# line; with an aa.toml that names no KBS, neither (the agent's Config).
+echo "console=ttyS0 agent.aa_kbc_params=cc_kbc::http://127.0.0.1:8084/ quiet" > /tmp/cmdline-kbs
+t0=$(stat 8084 tokens)
+start_aaeld --cmdline /tmp/cmdline-kbs --attestation-api on --tee tpm
+expect "agent.aa_kbc_params=cc_kbc::URL on the command line: a token from that KBS" \
+	"$(get_token) $(stat 8084 tokens)" "200 $((t0 + 1))"
+stop_aaeld
+t0=$(stat 8086 tokens)
+export AA_KBC_PARAMS=cc_kbc::http://127.0.0.1:8086
+start_aaeld --cmdline /tmp/cmdline-kbs --attestation-api on --tee tpm
+expect "AA_KBC_PARAMS over the command line: a token from its KBS" \
+	"$(get_token) $(stat 8086 tokens)" "200 $((t0 + 1))"
+stop_aaeld
+printf '[eventlog_config]\ninit_pcr = 23\nenable_eventlog = true\n' > /tmp/aa-nokbs.toml
+start_aaeld -c /tmp/aa-nokbs.toml --cmdline /tmp/cmdline-kbs --attestation-api on --tee tpm
+code=$(get_token)
+check "an aa.toml without a KBS: no fallback to AA_KBC_PARAMS, 503 saying no KBS is configured" \
+	sh -c "[ $code = 503 ] && jq -e '.detail | test(\"no KBS configured\")' /tmp/body"
+stop_aaeld
+unset AA_KBC_PARAMS
+echo "agent.aa_kbc_params=offline_fs_kbc::null" > /tmp/cmdline-offline
+start_aaeld --cmdline /tmp/cmdline-offline --attestation-api on --tee tpm
+check "agent.aa_kbc_params naming another KBC: aaeld starts, warns, records" sh -c \
+	"grep -q 'is not cc_kbc' /tmp/aaeld.log && [ \$(curl -s -m 60 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{\"domain\":\"kbc\",\"operation\":\"offline\",\"content\":\"x\"}' $URL/aa/aael) = 200 ]"
+stop_aaeld
+printf '[token_configs.kbs]\nurl = "http://127.0.0.1:8085"\ntee_key_algorithm = "RSA1_5"\n' > /tmp/aa-bad-alg.toml
+timeout 10 $D -c /tmp/aa-bad-alg.toml --attestation-api on > /tmp/bad-alg.log 2>&1
+expect "tee_key_algorithm = \"RSA1_5\": exit 2" "$?" 2
+check "... naming the algorithms aaeld knows" grep -q 'expected ECDH-ES+A256KW-P256, ECDH-ES+A256KW-P521 or RSA-OAEP-256' /tmp/bad-alg.log
+
+# Refusals: 5 attempts each, counted at the KBS; aaeld answers a JSON
+# error and keeps recording, the log still replays.
+refused() {	# DESC PORT WANT_AUTH WANT_ATTEST DETAIL_REGEX
+	aa_toml $2 > /tmp/aa-ref.toml
+	start_aaeld -c /tmp/aa-ref.toml --attestation-api on --tee tpm
+	code=$(get_token)
+	check "$1: 502 {error, detail} with the KBS's detail" sh -c \
+		"[ $code = 502 ] && jq -e '(.error | type) == \"string\" and (.detail | test(\"$5\"))' /tmp/body || { echo code $code; cat /tmp/body; exit 1; }"
+	expect "... 5 attempts seen at the KBS (auth, attest requests)" \
+		"$(stat $2 auth) $(stat $2 attest)" "$3 $4"
+	c=$(cat $A/runtime_measurements_count)
+	expect "... POST /aa/aael still recorded afterwards" \
+		"$(curl -s -m 60 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"domain":"after","operation":"refusal","content":"'$2'"}' $URL/aa/aael) $(cat $A/runtime_measurements_count)" \
+		"200 $((c + 1))"
+	check "... and the log replays to the register" $CTL verify
+	stop_aaeld
+}
+$PY /mnt/tests/kbs/test-kbs.py --port 8087 --fail-auth > /tmp/kbs-fa.log 2>&1 &
+KFA=$!
+$PY /mnt/tests/kbs/test-kbs.py --port 8088 --fail-attest > /tmp/kbs-ft.log 2>&1 &
+KFT=$!
+$PY /mnt/tests/kbs/test-kbs.py --port 8089 --hash sm3 --ignore-supported > /tmp/kbs-sm3.log 2>&1 &
+KSM=$!
+for p in 8087 8088 8089; do wait_http http://127.0.0.1:$p/stats; done
+refused "a KBS refusing at /auth (401, Trustee's body)" 8087 5 0 \
+	'HTTP 401: Attestation error: RCAR handshake Auth failed: Attestation Service generate challenge failed'
+refused "a KBS refusing at /attest (401, Trustee's body)" 8088 5 5 \
+	'HTTP 401: Attestation error: RCAR handshake Attest failed'
+refused "a KBS selecting a hash aaeld did not offer (sm3)" 8089 5 0 \
+	'selected-hash-algorithm .sm3. is not one aaeld offered'
+kill $KFA $KFT $KSM
+wait $KFA $KFT $KSM 2>/dev/null
+# Down: nothing listens; 5 quick attempts, a clean 503, within a bound.
+aa_toml 8099 > /tmp/aa-down.toml
+start_aaeld -c /tmp/aa-down.toml --attestation-api on --tee tpm
+t0=$(date +%s)
+code=$(get_token)
+t1=$(date +%s)
+check "a KBS down: 503 {error, detail} 'unreachable' after 5 attempts, in $((t1 - t0)) s (bound 30 s)" sh -c \
+	"[ $code = 503 ] && [ $((t1 - t0)) -le 30 ] && jq -e '.detail | test(\"after 5 attempts.*unreachable\")' /tmp/body"
+stop_aaeld
+kill $K256 $K384 $K512
+wait $K256 $K384 $K512 2>/dev/null
 kill $KBS
 wait $KBS 2>/dev/null
 finish

@@ -41,6 +41,16 @@ int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 		    char *err);
 char *read_text_file(const char *path, size_t *len, char *err);
 bool cmdline_enables_aa(const char *cmdline);
+/* AA_KBC_PARAMS (env, or NULL), else agent.aa_kbc_params= in cmdline */
+int kbc_params_url(const char *env, const char *cmdline, char **url, char *err);
+
+/* tee_key.c: the tee key of a token request */
+struct evp_pkey_st;
+enum tee_key_alg { TEE_KEY_P256, TEE_KEY_P521, TEE_KEY_RSA };
+int tee_key_algorithm(const char *name, enum tee_key_alg *alg);
+struct evp_pkey_st *tee_key_new(enum tee_key_alg alg);
+/* The public key as the runtime-data's tee-pubkey JWK, or NULL. */
+struct json_object *tee_key_jwk(struct evp_pkey_st *key, enum tee_key_alg alg);
 
 /* event.c: the POST /aa/aael body; members point into root */
 struct event_req {
@@ -78,7 +88,7 @@ struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 			      struct kbs_error *e);
 
 /* kbs_reply.c: the KBS client's parts without I/O */
-struct evp_pkey_st;
+struct evp_md_st;
 int kbs_seterr(struct kbs_error *e, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A reply's HTTP status and body (NUL-terminated, or NULL) to *reply. */
@@ -88,6 +98,16 @@ int kbs_reply_parse(long status, const char *body, const char *path,
 struct json_object *kbs_token_result(struct json_object *token,
 				     struct evp_pkey_st *key, struct kbs_error *e);
 long jwt_exp(const char *token);
+/* {"supported-hash-algorithms": [...]} for the auth request */
+struct json_object *kbs_request_extra_params(void);
+/* The challenge's selected-hash-algorithm (sha384 when absent). */
+int kbs_hash_selected(struct json_object *challenge, const struct evp_md_st **md,
+		      struct kbs_error *e);
+/* The runtime-data binding: md over the canonical runtime data (64 bytes max). */
+int kbs_runtime_digest(const char *nonce, struct json_object *jwk,
+		       const struct evp_md_st *md, uint8_t out[64], size_t *len);
+/* The KBS URL without trailing '/', allocated. */
+char *kbs_url_base(const char *url);
 /* o[key] = v, taking v; -1 (v released) when o or v is NULL (out of
  * memory) or the add fails, so that a chain of adds needs one check. */
 int jadd(struct json_object *o, const char *key, struct json_object *v);

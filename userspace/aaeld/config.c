@@ -136,8 +136,18 @@ int config_parse_aa_toml(struct aaeld_config *c, const char *text,
 			set_string(&c->kbs_cert, x);
 		}
 		if (json_object_object_get_ex(kbs, "tee_key_algorithm", &x)) {
+			enum tee_key_alg alg;
+
 			if (!is_text(x))
 				goto wrong;
+			/* the agent's serde refuses other names at start
+			 * (kbs_protocol/src/keypair.rs TeeKeyAlgorithm) */
+			if (tee_key_algorithm(json_object_get_string(x), &alg)) {
+				snprintf(err, AAEL_ERRLEN,
+					 "tee_key_algorithm \"%.40s\": expected ECDH-ES+A256KW-P256, ECDH-ES+A256KW-P521 or RSA-OAEP-256",
+					 json_object_get_string(x));
+				goto out;
+			}
 			set_string(&c->tee_key_algorithm, x);
 		}
 	}
@@ -345,6 +355,57 @@ int initdata_apply(struct aaeld_config *c, char *err)
 		return 0;
 	if (config_parse_aa_toml(c, c->initdata_aa, strlen(c->initdata_aa), aa)) {
 		snprintf(err, AAEL_ERRLEN, "Init-Data aa.toml: %.200s", aa);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The KBS when no aa.toml names one: the agent, started without a
+ * configuration file, takes AA_KBC_PARAMS from the environment, else the
+ * first agent.aa_kbc_params= word of the kernel command line; the value is
+ * KBC::URI, split at "::" into exactly two parts, and only the cc_kbc KBC
+ * gives a KBS (guest-components attestation-agent/attestation-agent/src/
+ * config/aa_kbc_params.rs AaKbcParams::get_value, TryFrom<String>;
+ * config/kbs.rs KbsConfig::new; config/mod.rs Config::from_file,
+ * TokenConfigs::from_kernel_cmdline). *url is NULL when neither is given;
+ * a malformed value is an error (the agent then has no KBS either).
+ */
+int kbc_params_url(const char *env, const char *cmdline, char **url, char *err)
+{
+	static const char key[] = "agent.aa_kbc_params=";
+	const char *v = env, *sep;
+	size_t n = v ? strlen(v) : 0;
+
+	*url = NULL;
+	for (const char *p = cmdline; !v && p && *p; p += n) {
+		p += strspn(p, " \t\n\r\f\v");
+		n = strcspn(p, " \t\n\r\f\v");
+		if (n >= sizeof(key) - 1 && !strncmp(p, key, sizeof(key) - 1)) {
+			v = p + sizeof(key) - 1;
+			n -= sizeof(key) - 1;
+		}
+	}
+	if (!v)
+		return 0;
+	sep = memmem(v, n, "::", 2);
+	if (!sep || memmem(sep + 2, n - (size_t)(sep + 2 - v), "::", 2)) {
+		snprintf(err, AAEL_ERRLEN, "aa_kbc_params \"%.*s\": expected KBC::URL",
+			 (int)(n > 100 ? 100 : n), v);
+		return -1;
+	}
+	if (sep - v != 6 || strncmp(v, "cc_kbc", 6)) {
+		snprintf(err, AAEL_ERRLEN, "aa_kbc_params: KBC \"%.*s\" is not cc_kbc: no KBS",
+			 (int)(sep - v > 40 ? 40 : sep - v), v);
+		return -1;
+	}
+	if (sep + 2 == v + n) {
+		snprintf(err, AAEL_ERRLEN, "aa_kbc_params: cc_kbc:: without a URL");
+		return -1;
+	}
+	*url = strndup(sep + 2, n - (size_t)(sep + 2 - v));
+	if (!*url) {
+		snprintf(err, AAEL_ERRLEN, "out of memory");
 		return -1;
 	}
 	return 0;

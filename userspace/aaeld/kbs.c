@@ -1,24 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KBS attestation protocol client (Trustee, protocol 0.4.0): auth, then
- * attest with fresh evidence bound to the KBS nonce and an ephemeral EC
- * P-256 key, then the token. Tokens are cached until they expire.
+ * KBS attestation protocol client (Trustee, protocol 0.4.0) as the
+ * attestation agent's (guest-components attestation-agent/kbs_protocol/
+ * src/client/rcar_client.rs; attestation-agent/src/token/kbs.rs): every
+ * token request makes a new tee key and a new session (auth, then attest
+ * with fresh evidence bound to the KBS nonce and that key); the handshake
+ * is tried up to 5 times. No token is kept: one issued earlier would not
+ * cover the events recorded since, and a key shared between callers would
+ * let each open what the KBS sends the others.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 
 #include "aaeld.h"
 
 #define KBS_PROTOCOL	"0.4.0"
 #define KBS_MAX_REPLY	(64 << 20)	/* tokens list every record */
+/* rcar_client.rs RCAR_MAX_ATTEMPT, RCAR_RETRY_TIMEOUT_SECOND: any failure
+ * of a handshake (unreachable, refused, bad reply, no evidence) is retried */
+#define KBS_ATTEMPTS	5
+#define KBS_RETRY_SECONDS 1
+/* kbs_protocol/src/builder.rs KBS_REQ_TIMEOUT_SEC, per request */
+#define KBS_TIMEOUT	60L
 
 struct buf {
 	char *p;
@@ -81,81 +89,33 @@ static int post(CURL *h, const char *url, const char *path,
 	return ret;
 }
 
-/* {"kty","crv","alg","x","y"} of an EC P-256 public key. */
-static struct json_object *jwk_of(EVP_PKEY *key)
+/* The key and where the handshake goes: one token request's. */
+struct session {
+	const struct aaeld_config *c;
+	enum tee tee;
+	const char *url;		/* without trailing '/' */
+	struct json_object *jwk;	/* the tee key's public half */
+	CURL *h;
+};
+
+/* One handshake; the token string, or NULL with e set. */
+static struct json_object *attest(struct session *s, struct kbs_error *e)
 {
-	BIGNUM *x = NULL, *y = NULL;
-	uint8_t bx[32], by[32];
-	struct json_object *jwk = NULL;
-	char *sx = NULL, *sy = NULL;
-
-	if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) ||
-	    !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) ||
-	    BN_bn2binpad(x, bx, 32) != 32 || BN_bn2binpad(y, by, 32) != 32)
-		goto out;
-	sx = b64_encode(bx, 32, true);
-	sy = b64_encode(by, 32, true);
-	jwk = json_object_new_object();
-	if (!sx || !sy ||
-	    jadd(jwk, "alg", json_object_new_string("ECDH-ES+A256KW")) ||
-	    jadd(jwk, "crv", json_object_new_string("P-256")) ||
-	    jadd(jwk, "kty", json_object_new_string("EC")) ||
-	    jadd(jwk, "x", json_object_new_string(sx)) ||
-	    jadd(jwk, "y", json_object_new_string(sy))) {
-		json_object_put(jwk);
-		jwk = NULL;
-	}
-out:
-	free(sx);
-	free(sy);
-	BN_free(x);
-	BN_free(y);
-	return jwk;
-}
-
-/*
- * SHA-384 of the RFC 8785 canonical JSON of
- * {"additional-evidence": "", "nonce": nonce, "tee-pubkey": jwk}. Every
- * member name is ASCII and the objects are built in sorted order, so
- * json-c's compact output with unescaped '/' is the canonical form.
- */
-static int report_data(const char *nonce, struct json_object *jwk,
-		       uint8_t out[48])
-{
-	struct json_object *o = json_object_new_object();
-	const char *s = NULL;
-	unsigned int n;
-	int rc = -1;
-
-	if (!jadd(o, "additional-evidence", json_object_new_string("")) &&
-	    !jadd(o, "nonce", json_object_new_string(nonce)) &&
-	    !jadd(o, "tee-pubkey", json_object_get(jwk)))
-		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s && EVP_Digest(s, strlen(s), out, &n, EVP_sha384(), NULL))
-		rc = 0;
-	json_object_put(o);
-	return rc;
-}
-
-static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
-				  CURL *h, struct kbs_error *e)
-{
-	struct json_object *req, *rep = NULL, *v, *jwk = NULL, *ev = NULL;
-	struct json_object *out = NULL;
-	EVP_PKEY *key = NULL;
+	struct json_object *req, *rep = NULL, *v, *ev = NULL, *token = NULL;
+	const EVP_MD *md;
 	char err[AAEL_ERRLEN];
 	char nonce[256];
-	uint8_t rd[48];
+	uint8_t rd[64];
+	size_t rd_len;
 
 	req = json_object_new_object();
 	if (jadd(req, "version", json_object_new_string(KBS_PROTOCOL)) ||
-	    jadd(req, "tee", json_object_new_string(tee_name(tee))) ||
-	    jadd(req, "extra-params", json_object_new_string(""))) {
+	    jadd(req, "tee", json_object_new_string(tee_name(s->tee))) ||
+	    jadd(req, "extra-params", kbs_request_extra_params())) {
 		kbs_seterr(e, 500, "out of memory for the KBS request");
 		goto out;
 	}
-	if (post(h, c->kbs_url, "/kbs/v0/auth", req, &rep, e))
+	if (post(s->h, s->url, "/kbs/v0/auth", req, &rep, e))
 		goto out;
 	if (!json_object_object_get_ex(rep, "nonce", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
@@ -164,18 +124,13 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 		goto out;
 	}
 	snprintf(nonce, sizeof(nonce), "%s", json_object_get_string(v));
-
-	key = EVP_EC_gen("P-256");
-	jwk = key ? jwk_of(key) : NULL;
-	if (!jwk) {
-		kbs_seterr(e, 500, "cannot make an EC P-256 key");
+	if (kbs_hash_selected(rep, &md, e))
 		goto out;
-	}
-	if (report_data(nonce, jwk, rd)) {
+	if (kbs_runtime_digest(nonce, s->jwk, md, rd, &rd_len)) {
 		kbs_seterr(e, 500, "cannot hash the runtime data");
 		goto out;
 	}
-	ev = evidence_get(tee, rd, sizeof(rd), err);
+	ev = evidence_get(s->tee, rd, rd_len, err);
 	if (!ev) {
 		kbs_seterr(e, 500, "evidence: %s", err);
 		goto out;
@@ -186,11 +141,11 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 	req = json_object_new_object();
 	if (!req)
 		goto nomem;
-	if (c->initdata) {
+	if (s->c->initdata) {
 		struct json_object *id = json_object_new_object();
 
 		if (jadd(id, "format", json_object_new_string("toml")) ||
-		    jadd(id, "body", json_object_new_string(c->initdata))) {
+		    jadd(id, "body", json_object_new_string(s->c->initdata))) {
 			json_object_put(id);
 			goto nomem;
 		}
@@ -199,7 +154,7 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 	}
 	v = json_object_new_object();
 	if (jadd(v, "nonce", json_object_new_string(nonce)) ||
-	    jadd(v, "tee-pubkey", json_object_get(jwk))) {
+	    jadd(v, "tee-pubkey", json_object_get(s->jwk))) {
 		json_object_put(v);
 		goto nomem;
 	}
@@ -218,55 +173,33 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 	}
 	if (jadd(req, "tee-evidence", v))
 		goto nomem;
-	if (post(h, c->kbs_url, "/kbs/v0/attest", req, &rep, e))
+	if (post(s->h, s->url, "/kbs/v0/attest", req, &rep, e))
 		goto out;
 	if (!json_object_object_get_ex(rep, "token", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
 		kbs_seterr(e, 502, "KBS attest: no token in the reply");
 		goto out;
 	}
-	out = kbs_token_result(v, key, e);
+	token = json_object_get(v);
 	goto out;
 nomem:
 	kbs_seterr(e, 500, "out of memory for the KBS request");
 out:
 	json_object_put(req);
 	json_object_put(rep);
-	json_object_put(jwk);
 	json_object_put(ev);
-	EVP_PKEY_free(key);
-	return out;
+	return token;
 }
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct json_object *cached;
-static long cached_exp;
-
-struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
-			      struct kbs_error *e)
+static CURL *connection(const struct aaeld_config *c)
 {
-	struct json_object *out, *t;
-	CURL *h;
+	CURL *h = curl_easy_init();
 
-	if (!c->kbs_url) {
-		kbs_seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml)");
+	if (!h)
 		return NULL;
-	}
-	pthread_mutex_lock(&cache_lock);
-	/* A token is reused until a minute before it expires. */
-	if (cached && time(NULL) + 60 < cached_exp) {
-		out = json_object_get(cached);
-		pthread_mutex_unlock(&cache_lock);
-		return out;
-	}
-	h = curl_easy_init();
-	if (!h) {
-		pthread_mutex_unlock(&cache_lock);
-		kbs_seterr(e, 500, "cannot start a KBS connection (curl)");
-		return NULL;
-	}
+	/* the session cookie of /auth goes back with /attest */
 	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, KBS_TIMEOUT);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	if (c->kbs_cert) {
 		struct curl_blob ca = { .data = c->kbs_cert,
@@ -275,13 +208,65 @@ struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
 	}
-	out = attest(c, tee, h, e);
-	curl_easy_cleanup(h);
-	if (out && json_object_object_get_ex(out, "token", &t)) {
-		json_object_put(cached);
-		cached = json_object_get(out);
-		cached_exp = jwt_exp(json_object_get_string(t));
+	return h;
+}
+
+/*
+ * Nothing here is shared between calls: each caller gets its own key,
+ * connection and token, so calls may run on any number of threads.
+ */
+struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
+			      struct kbs_error *e)
+{
+	struct session s = { .c = c, .tee = tee };
+	struct json_object *token = NULL, *out = NULL;
+	enum tee_key_alg alg;
+	EVP_PKEY *key = NULL;
+	char *url = NULL;
+
+	if (!c->kbs_url) {
+		kbs_seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml; without aa.toml AA_KBC_PARAMS or agent.aa_kbc_params=cc_kbc::URL)");
+		return NULL;
 	}
-	pthread_mutex_unlock(&cache_lock);
+	if (tee_key_algorithm(c->tee_key_algorithm, &alg)) {
+		kbs_seterr(e, 500, "tee_key_algorithm %s is not supported", c->tee_key_algorithm);
+		return NULL;
+	}
+	/* A key for this request, used by each of its attempts, as the agent
+	 * builds one KbsClient (and TeeKeyPair) per get_token. */
+	key = tee_key_new(alg);
+	s.jwk = key ? tee_key_jwk(key, alg) : NULL;
+	s.url = url = kbs_url_base(c->kbs_url);
+	s.h = connection(c);
+	if (!s.jwk || !url || !s.h) {
+		kbs_seterr(e, 500, "cannot make the tee key (%s) or a KBS connection",
+			   c->tee_key_algorithm);
+		goto out;
+	}
+	for (int i = 1; i <= KBS_ATTEMPTS; i++) {
+		token = attest(&s, e);
+		if (token)
+			break;
+		fprintf(stderr, "aaeld: KBS handshake %d of %d failed: %s\n",
+			i, KBS_ATTEMPTS, e->detail);
+		if (i < KBS_ATTEMPTS)
+			sleep(KBS_RETRY_SECONDS);
+	}
+	if (!token) {
+		char last[sizeof(e->detail)];
+
+		memcpy(last, e->detail, sizeof(last));
+		kbs_seterr(e, e->status, "no token after %d attempts; the last: %.200s",
+			   KBS_ATTEMPTS, last);
+		goto out;
+	}
+	out = kbs_token_result(token, key, e);
+out:
+	json_object_put(token);
+	json_object_put(s.jwk);
+	if (s.h)
+		curl_easy_cleanup(s.h);
+	free(url);
+	EVP_PKEY_free(key);
 	return out;
 }

@@ -2,13 +2,15 @@
 /*
  * The KBS client's pure parts, apart from its network I/O so that the unit
  * tests can drive them: a reply's status and body to a parsed reply or an
- * error, the exp claim of a token, and the {token, tee_keypair} result.
+ * error, the exp claim of a token, the {token, tee_keypair} result, the
+ * hash algorithm negotiation, the runtime-data digest and the KBS URL.
  */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -57,13 +59,20 @@ int kbs_reply_parse(long status, const char *body, const char *path,
 	return 0;
 }
 
+/* As the agent's TeeKeyPair::to_pem: PKCS#1 for RSA, PKCS#8 for EC
+ * (kbs_protocol/src/keypair.rs), so that its from_pem reads it back. */
 static char *private_pem(EVP_PKEY *key)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *data, *out = NULL;
+	int ok = 0;
 	long n;
 
-	if (bio && PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
+	if (bio && EVP_PKEY_is_a(key, "RSA"))
+		ok = PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL);
+	else if (bio)
+		ok = PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
+	if (ok) {
 		n = BIO_get_mem_data(bio, &data);
 		if (n > 0)
 			out = strndup(data, (size_t)n);
@@ -135,4 +144,107 @@ long jwt_exp(const char *token)
 	}
 	free(seg);
 	return v;
+}
+
+/*
+ * The hash algorithms a KBS may select, advertised in the auth request's
+ * extra-params as {"supported-hash-algorithms": [...]} (guest-components
+ * attestation-agent/kbs_protocol/src/client/rcar_client.rs
+ * get_request_extra_params). The agent lists kbs_types'
+ * HashAlgorithm::list_all(), sm3 included; aaeld offers what it implements.
+ */
+static const char *const hash_names[] = { "sha256", "sha384", "sha512" };
+
+struct json_object *kbs_request_extra_params(void)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < sizeof(hash_names) / sizeof(hash_names[0]); i++) {
+		struct json_object *s = json_object_new_string(hash_names[i]);
+
+		if (!s || json_object_array_add(a, s)) {
+			json_object_put(s);
+			json_object_put(a);
+			a = NULL;
+		}
+	}
+	if (jadd(o, "supported-hash-algorithms", a)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * The challenge's extra-params may hold "selected-hash-algorithm", a
+ * string matched case-insensitively; without it (Trustee's built-in
+ * attestation service sends extra-params "" for every TEE but se) the
+ * agent's default, sha384, binds the runtime data (rcar_client.rs
+ * get_hash_algorithm, DEFAULT_HASH_ALGORITHM). Anything else is refused.
+ */
+int kbs_hash_selected(struct json_object *challenge, const EVP_MD **md,
+		      struct kbs_error *e)
+{
+	struct json_object *params, *sel;
+	const char *name;
+
+	*md = EVP_sha384();
+	if (!json_object_object_get_ex(challenge, "extra-params", &params) ||
+	    !json_object_is_type(params, json_type_object) ||
+	    !json_object_object_get_ex(params, "selected-hash-algorithm", &sel))
+		return 0;
+	if (!json_object_is_type(sel, json_type_string))
+		return kbs_seterr(e, 502, "KBS auth: selected-hash-algorithm is not a string: %.80s",
+				  json_object_to_json_string(sel));
+	name = json_object_get_string(sel);
+	for (size_t i = 0; i < sizeof(hash_names) / sizeof(hash_names[0]); i++) {
+		if (!strcasecmp(name, hash_names[i])) {
+			*md = EVP_get_digestbyname(hash_names[i]);
+			return *md ? 0 : kbs_seterr(e, 500, "no %s in OpenSSL", hash_names[i]);
+		}
+	}
+	return kbs_seterr(e, 502, "KBS auth: selected-hash-algorithm \"%.40s\" is not one aaeld offered (sha256, sha384, sha512)",
+			  name);
+}
+
+/*
+ * The runtime-data binding: the selected hash of the RFC 8785 canonical
+ * JSON of {"additional-evidence": "", "nonce", "tee-pubkey"}
+ * (rcar_client.rs get_composite_evidence: aaeld attaches no additional
+ * device evidence). Every member name is ASCII and every object is built in
+ * sorted order, so json-c's compact output with '/' unescaped is the
+ * canonical form.
+ */
+int kbs_runtime_digest(const char *nonce, struct json_object *jwk,
+		       const EVP_MD *md, uint8_t out[64],
+		       size_t *len)
+{
+	struct json_object *o = json_object_new_object();
+	const char *s = NULL;
+	unsigned int n;
+	int rc = -1;
+
+	if (!jadd(o, "additional-evidence", json_object_new_string("")) &&
+	    !jadd(o, "nonce", json_object_new_string(nonce)) &&
+	    !jadd(o, "tee-pubkey", json_object_get(jwk)))
+		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s && EVP_Digest(s, strlen(s), out, &n, md, NULL)) {
+		*len = n;
+		rc = 0;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+/* Every trailing '/' goes, as the agent's KbsClientBuilder trims the URL
+ * (kbs_protocol/src/builder.rs: trim_end_matches('/')). */
+char *kbs_url_base(const char *url)
+{
+	size_t n = strlen(url);
+
+	while (n && url[n - 1] == '/')
+		n--;
+	return strndup(url, n);
 }

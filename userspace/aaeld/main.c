@@ -106,6 +106,33 @@ static int bind_initdata(struct aaeld *d)
 	return 0;
 }
 
+/*
+ * Without an aa.toml (none given, none in the Init-Data) the KBS comes from
+ * AA_KBC_PARAMS or the kernel command line, as the agent's (config.c). A
+ * value naming no cc_kbc KBS leaves aaeld without one, as the agent: it
+ * still records; token requests say why they fail.
+ */
+static int kbs_from_params(struct aaeld_config *c, const char *cmdline)
+{
+	const char *env = getenv("AA_KBC_PARAMS");
+	char err[AAEL_ERRLEN], *text = NULL, *url;
+	size_t len;
+
+	if (!env && !(text = read_text_file(cmdline, &len, err))) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return -1;
+	}
+	if (kbc_params_url(env, text, &url, err))
+		fprintf(stderr, "aaeld: warning: %s%s\n", env ? "AA_KBC_PARAMS: " : "", err);
+	else if (url)
+		fprintf(stderr, "aaeld: KBS %s (from %s)\n", url,
+			env ? "AA_KBC_PARAMS" : "agent.aa_kbc_params");
+	free(text);
+	free(c->kbs_url);
+	c->kbs_url = url;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -172,11 +199,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aaeld: %s\n", err);
 		return 2;
 	}
-	if (strcmp(d.config.tee_key_algorithm, "ECDH-ES+A256KW-P256")) {
-		fprintf(stderr, "aaeld: tee_key_algorithm %s is not supported (ECDH-ES+A256KW-P256 is)\n",
-			d.config.tee_key_algorithm);
-		return 2;
-	}
 	if (api) {
 		d.aa_routes = !strcmp(api, "on");
 	} else {
@@ -190,9 +212,12 @@ int main(int argc, char **argv)
 		d.aa_routes = cmdline_enables_aa(text);
 		free(text);
 	}
+	if (!config && !d.config.initdata_aa && kbs_from_params(&d.config, cmdline))
+		return 2;
 	check_register(&d.config);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	o = http_serve(&d, listen);
 	curl_global_cleanup();
+	config_free(&d.config);	/* LeakSanitizer checks the exit too */
 	return o ? 1 : 0;
 }
