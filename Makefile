@@ -192,6 +192,7 @@ check: deps
 	scripts/step $(R) host $(MAKE) host
 	scripts/step $(R) fuzz sh -c 'tests/fuzz/run-fuzz 10 > $(R)/fuzz.tap 2>&1'
 	scripts/step $(R) checkpatch scripts/checkpatch --tap $(R)/checkpatch.tap
+	scripts/step $(R) deb tests/deb/test-deb.sh $(R)
 	scripts/step $(R) vm $(MAKE) vm
 	scripts/step $(R) matrix tests/vm/run-matrix $(R)
 	scripts/step $(R) debug $(MAKE) vm-debug DEBUG_RESULTS=$(R)
