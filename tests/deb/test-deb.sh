@@ -184,6 +184,19 @@ check "the unit runs the packaged /usr/bin/aaeld" grep -qx "ExecStart=/usr/bin/a
 	"$R/lib/systemd/system/aaeld.service"
 expect "the unit is installed, not enabled" "$(systemctl --root="$R" is-enabled aaeld.service 2>&1)" disabled
 check "systemd-analyze verifies the unit" in_root systemd-analyze verify --man=no /lib/systemd/system/aaeld.service
+# docs/GUEST-IMAGE.md's unit block (section 3), run as written; then
+# undone, since they are the image builder's files, not the packages'.
+awk '/^## 3/ { s = 1 } s && /^```sh$/ { b = 1; next } b && /^```$/ { exit } b' \
+	docs/GUEST-IMAGE.md > "$R/tmp/recipe.sh"
+check "docs/GUEST-IMAGE.md: the drop-in and path unit block runs in the root" \
+	in_root sh -e /tmp/recipe.sh
+check "systemd-analyze verifies aaeld.path and aaeld.service with the drop-in" \
+	in_root systemd-analyze verify --man=no /etc/systemd/system/aaeld.path /lib/systemd/system/aaeld.service
+expect "aaeld.path is enabled, aaeld.service still not" \
+	"$(systemctl --root="$R" is-enabled aaeld.path aaeld.service 2>&1 | tr '\n' ' ')" "enabled disabled "
+in_root systemctl disable aaeld.path > /dev/null 2>&1
+rm -rf "$R/tmp/recipe.sh" "$R/etc/systemd/system/aaeld.path" "$R/etc/systemd/system/aaeld.service.d"
+[ -d /etc/systemd/system/paths.target.wants ] || rmdir "$R/etc/systemd/system/paths.target.wants" 2>/dev/null
 # Rendered from copies: man caches pages it renders from its own tree.
 check "the man pages render" in_root sh -c 'cd /tmp && zcat /usr/share/man/man8/aaelctl.8.gz > aaelctl.8 &&
 	zcat /usr/share/man/man8/aaeld.8.gz > aaeld.8 && man -l aaelctl.8 | grep -q "EXIT STATUS" &&
@@ -202,7 +215,7 @@ expect "it links libaael0's libaael.so.0" "${lib#"$R"}" \
 # What the guest needs from the root, in the VM's output directory.
 OUT=build/results/vm-deb
 case $RESULTS in "$TOP"/*) OUT=${RESULTS#"$TOP"/}/vm-deb ;; esac
-rm -rf "$TOP/$OUT"
+rm -rf "${TOP:?}/${OUT:?}"
 mkdir -p "$TOP/$OUT/root"
 # /lib is /usr/lib on a merged-/usr machine: the same layout there.
 for d in etc usr lib; do
