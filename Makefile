@@ -27,7 +27,7 @@ D_LIBS    := $(shell pkg-config --libs libmicrohttpd libcurl tss2-esys tss2-mu \
 		tss2-tctildr zlib 2>/dev/null) -lpthread
 
 .PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
-	install dkms-install dkms-sources vm-matrix bench check-debug vm-debug soak
+	install install-userspace install-etc dkms-install dkms-sources vm-matrix bench check-debug vm-debug soak
 
 all: module userspace
 
@@ -50,26 +50,27 @@ userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
 # One version: dkms.conf's (MODULE_VERSION in kmod/main.c is checked against it).
 VERSION ?= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
 
 $(BUILD)/libaael.pc: userspace/lib/libaael.pc.in
 	@mkdir -p $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 $(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h userspace/aaeld/aaeld.h | build-deps-userspace
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) -DAAELD_VERSION='"$(VERSION)"' -fPIC -c -o $@ $<
+	$(CC) $(CFLAGS_COMMON) $(CPPFLAGS) $(CFLAGS) -DAAELD_VERSION='"$(VERSION)"' -fPIC -c -o $@ $<
 
 $(BUILD)/aaeld: $(D_OBJS) $(BUILD)/libaael.a
-	$(CC) -o $@ $(D_OBJS) $(BUILD)/libaael.a $(LIBS) $(D_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(D_OBJS) $(BUILD)/libaael.a $(LIBS) $(D_LIBS)
 
 $(BUILD)/libaael.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/libaael.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libaael.so.0 -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libaael.so.0 -o $@ $^ $(LIBS)
 
 $(BUILD)/aaelctl: $(CTL_OBJS) $(BUILD)/libaael.a
-	$(CC) -o $@ $(CTL_OBJS) $(BUILD)/libaael.a $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/libaael.a $(LIBS)
 
 # Tools that run inside the guest are not sanitized (the guest has no ASan
 # runtime setup) but carry the same warnings.
@@ -141,21 +142,28 @@ host: $(BUILD)/asan/aaelctl $(BUILD)/toml-decoder $(BUILD)/asan/toml-decoder
 
 DESTDIR ?=
 MODDIR  := $(DESTDIR)/lib/modules/$(KVER)/updates
-install: all
+# install-userspace and install-etc without the module: debian/rules uses
+# them, and DKMS builds the module there.
+install: all install-userspace install-etc
 	install -D -m 0644 kmod/aael.ko $(MODDIR)/aael.ko
 	[ -n "$(DESTDIR)" ] || depmod $(KVER)
+
+PKG_BINS := $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl $(BUILD)/aaeld $(BUILD)/libaael.pc
+install-userspace: $(PKG_BINS)
 	install -D -m 0755 $(BUILD)/aaelctl $(DESTDIR)$(PREFIX)/bin/aaelctl
 	install -D -m 0755 $(BUILD)/aaeld $(DESTDIR)$(PREFIX)/bin/aaeld
 	install -D -m 0644 userspace/aaeld/aaeld.8 $(DESTDIR)$(PREFIX)/share/man/man8/aaeld.8
 	sed 's|/usr/local|$(PREFIX)|' packaging/aaeld.service > $(BUILD)/aaeld.service
 	install -D -m 0644 $(BUILD)/aaeld.service $(DESTDIR)/lib/systemd/system/aaeld.service
-	install -D -m 0644 $(BUILD)/libaael.a $(DESTDIR)$(PREFIX)/lib/libaael.a
-	install -D -m 0755 $(BUILD)/libaael.so $(DESTDIR)$(PREFIX)/lib/libaael.so.0
-	ln -sf libaael.so.0 $(DESTDIR)$(PREFIX)/lib/libaael.so
-	install -D -m 0644 $(BUILD)/libaael.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libaael.pc
+	install -D -m 0644 $(BUILD)/libaael.a $(DESTDIR)$(LIBDIR)/libaael.a
+	install -D -m 0644 $(BUILD)/libaael.so $(DESTDIR)$(LIBDIR)/libaael.so.0
+	ln -sf libaael.so.0 $(DESTDIR)$(LIBDIR)/libaael.so
+	install -D -m 0644 $(BUILD)/libaael.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libaael.pc
 	install -D -m 0644 userspace/include/aael.h $(DESTDIR)$(PREFIX)/include/aael/aael.h
-	install -D -m 0644 uapi/linux/aael.h $(DESTDIR)$(PREFIX)/include/linux/aael.h
+	install -D -m 0644 uapi/linux/aael.h $(DESTDIR)$(PREFIX)/include/aael/linux/aael.h
 	install -D -m 0644 userspace/aaelctl/aaelctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/aaelctl.8
+
+install-etc:
 	install -D -m 0644 packaging/modules-load.conf $(DESTDIR)/etc/modules-load.d/aael.conf
 	install -D -m 0644 packaging/modprobe.conf $(DESTDIR)/etc/modprobe.d/aael.conf
 
@@ -204,6 +212,7 @@ check: deps
 	scripts/step $(R) host $(MAKE) host
 	scripts/step $(R) fuzz sh -c 'tests/fuzz/run-fuzz 10 > $(R)/fuzz.tap 2>&1'
 	scripts/step $(R) checkpatch scripts/checkpatch --tap $(R)/checkpatch.tap
+	scripts/step $(R) deb tests/deb/test-deb.sh $(R)
 	scripts/step $(R) vm $(MAKE) vm
 	scripts/step $(R) matrix tests/vm/run-matrix $(R)
 	scripts/step $(R) debug $(MAKE) vm-debug DEBUG_RESULTS=$(R)
@@ -250,6 +259,13 @@ soak: module userspace
 # Benchmarks in the guest; results in docs/performance.json (see docs/PERFORMANCE.md).
 bench: all
 	tests/bench/run
+
+# Debian packages (debian/): aael-dkms, libaael0, libaael-dev, aaelctl and
+# aaeld, into $(BUILD)/deb (README, Debian packages). make check installs,
+# loads and purges them (tests/deb/test-deb.sh).
+.PHONY: deb
+deb:
+	scripts/make-deb $(BUILD)/deb
 
 checkpatch:
 	scripts/checkpatch
