@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR LGPL-2.1-or-later
 /*
  * Encoding of AAEL events and TCG2 log records (see uapi/linux/aael.h).
  * Every multi-byte field is little-endian and may be unaligned, hence the

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR LGPL-2.1-or-later */
 /*
  * Encoding of AAEL events and TCG2 log records. Pure C with no kernel
  * dependency so that the host unit tests and libaael compile the very same
