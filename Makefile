@@ -35,7 +35,8 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
-	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/aael-load $(BUILD)/libaael.pc
+	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/aael-load $(BUILD)/libaael.pc \
+	   $(BUILD)/tpm-raw-extend
 
 # One version: dkms.conf's (MODULE_VERSION in kmod/main.c is checked against it).
 VERSION ?= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -65,8 +66,13 @@ $(BUILD)/aaelctl: $(CTL_OBJS) $(BUILD)/libaael.a
 # runtime setup) but carry the same warnings.
 VMT_COMMON := tests/vm/kernel-log.c tests/vm/kernel-log.h
 $(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(VMT_COMMON) $(BUILD)/libaael.a
-	$(CC) $(CFLAGS_COMMON) -o $@ $< tests/vm/kernel-log.c $(BUILD)/libaael.a $(LIBS) \
-		$(shell pkg-config --libs tss2-esys tss2-tctildr 2>/dev/null) -lm
+	$(CC) $(CFLAGS_COMMON) -o $@ $< tests/vm/kernel-log.c $(BUILD)/libaael.a $(LIBS) -lm
+
+# The bench's TPM limit: no library at all, static so that nothing but the
+# loop and the TPM runs (tests/bench/tpm-raw-extend.c).
+$(BUILD)/tpm-raw-extend: tests/bench/tpm-raw-extend.c
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
 
 $(BUILD)/aael-load: tests/vm/aael-load.c $(VMT_COMMON) $(BUILD)/libaael.a
 	$(CC) $(CFLAGS_COMMON) -o $@ $< tests/vm/kernel-log.c $(BUILD)/libaael.a $(LIBS) \
