@@ -112,8 +112,10 @@ host: $(BUILD)/asan/aaelctl
 	tests/host/test-aaelctl.sh $(BUILD)/asan/aaelctl > $(BUILD)/results/host.tap 2>&1; \
 	a=$$?; tests/host/test-dkms.sh $(KVER) > $(BUILD)/results/dkms.tap 2>&1; b=$$?; \
 	tests/host/test-trustee-tpm.sh > $(BUILD)/results/trustee-tpm.tap 2>&1; c=$$?; \
-	cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap $(BUILD)/results/trustee-tpm.tap; \
-	[ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ]
+	tests/host/test-ynl-spec.sh > $(BUILD)/results/ynl-spec.tap 2>&1; d=$$?; \
+	cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap $(BUILD)/results/trustee-tpm.tap \
+		$(BUILD)/results/ynl-spec.tap; \
+	[ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ] && [ $$d -eq 0 ]
 
 DESTDIR ?=
 MODDIR  := $(DESTDIR)/lib/modules/$(KVER)/updates
