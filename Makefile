@@ -27,7 +27,7 @@ D_LIBS    := $(shell pkg-config --libs libmicrohttpd libcurl tss2-esys tss2-mu \
 		tss2-tctildr zlib 2>/dev/null) -lpthread
 
 .PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
-	install dkms-install dkms-sources vm-matrix bench check-debug vm-debug soak
+	install dkms-install dkms-sources vm-matrix bench check-debug vm-debug soak FORCE
 
 all: module userspace
 
@@ -160,11 +160,19 @@ unit: $(BUILD)/unit-tests
 	rc=$$?; cat $(BUILD)/results/unit.tap; exit $$rc
 
 # Newer kernels (6.12, 7.x), built in a trixie chroot: see scripts/kernel-matrix.
-vm-matrix: module userspace
+# The kernel's YNL library and netlink schemas (7.x linux-source) for the
+# guest's YNL client (tests/vm/suite-ynl.sh): a link into the cache, which
+# the guest sees at the same path through the host's root.
+$(BUILD)/ynl: FORCE
+	@mkdir -p $(BUILD)
+	ln -sfn "$$(scripts/linux-source)" $@
+FORCE:
+
+vm-matrix: module userspace $(BUILD)/ynl
 	tests/vm/run-matrix $(BUILD)/results
 
 # The install test boots with a staged `make install` (tests/vm/suite-install.sh).
-vm: module userspace
+vm: module userspace $(BUILD)/ynl
 	rm -rf $(BUILD)/stage
 	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/stage
 	depmod -b $(CURDIR)/$(BUILD)/stage $(KVER)
@@ -198,7 +206,7 @@ demo: deps
 # the boots that add no kernel path (sha256-only TPM, aaeld) to save time.
 DEBUG_RESULTS ?= $(BUILD)/results-debug
 AAEL_SUITE_KIND ?= debug
-vm-debug: userspace
+vm-debug: userspace $(BUILD)/ynl
 	@mkdir -p $(DEBUG_RESULTS)
 	K=$$(scripts/debug-kernel) || { \
 		echo "not ok 1 - the debug kernel and aael.ko against it build" > $(DEBUG_RESULTS)/debug-build.tap; \
