@@ -114,6 +114,30 @@ def refused(desc, vals, want_errno, want_msg, want_bad=None):
         check(ok_ and count() == c and sfs("log_size") == size, desc,
               "errno %s (want %s), extack %s" % (errno.errorcode.get(e.error), errno.errorcode[want_errno], ext))
 
+# admin-perm: record and get-records need CAP_SYS_ADMIN, get-status not.
+import subprocess
+probe = """
+import sys
+sys.path.insert(0, sys.argv[1] + "/tools/net/ynl/pyynl")
+from lib import YnlFamily, NlError
+y = YnlFamily(sys.argv[2], schema="")
+print("status", y.do("get-status", {})["count"])
+for what, call in (("record", lambda: y.do("record", {"domain": "d", "operation": "o", "content": "c"})),
+                   ("dump", lambda: y.dump("get-records", {}))):
+    try:
+        call()
+        print(what, "accepted")
+    except NlError as e:
+        print(what, e.error)
+"""
+c = count()
+r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "/usr/bin/python3", "-c", probe, YNL, SPEC], capture_output=True, text=True)
+check(r.stdout.split("\n")[:3] == ["status %d" % c, "record %d" % errno.EPERM, "dump %d" % errno.EPERM]
+      and count() == c,
+      "unprivileged: get-status answers, record and get-records are refused with EPERM",
+      r.stdout + r.stderr)
+
 refused("refused: whitespace in the domain (EINVAL, the handler's extack message, nothing recorded)",
         {"domain": "two words", "operation": "op", "content": "c"}, errno.EINVAL,
         "domain and operation must be non-empty, without whitespace or control bytes")
