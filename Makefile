@@ -162,10 +162,12 @@ unit: $(BUILD)/unit-tests
 # Newer kernels (6.12, 7.x), built in a trixie chroot: see scripts/kernel-matrix.
 # The kernel's YNL library and netlink schemas (7.x linux-source) for the
 # guest's YNL client (tests/vm/suite-ynl.sh): a link into the cache, which
-# the guest sees at the same path through the host's root.
+# the guest sees at the same path through the host's root. Without it only
+# suite-ynl fails (its TAP says why), not every boot.
 $(BUILD)/ynl: FORCE
 	@mkdir -p $(BUILD)
-	ln -sfn "$$(scripts/linux-source)" $@
+	D=$$(scripts/linux-source) && ln -sfn "$$D" $@ || \
+		echo "make: no 7.x linux-source: suite-ynl.sh will fail" >&2
 FORCE:
 
 vm-matrix: module userspace $(BUILD)/ynl
