@@ -27,7 +27,7 @@ D_LIBS    := $(shell pkg-config --libs libmicrohttpd libcurl tss2-esys tss2-mu \
 		tss2-tctildr zlib 2>/dev/null) -lpthread
 
 .PHONY: all module userspace check unit host fuzz vm deps demo clean checkpatch \
-	install install-userspace install-etc dkms-install dkms-sources vm-matrix bench check-debug vm-debug soak
+	install install-userspace install-etc dkms-install dkms-sources vm-matrix bench check-debug vm-debug soak FORCE
 
 all: module userspace
 
@@ -45,7 +45,7 @@ build-deps-unit:
 
 userspace: $(BUILD)/libaael.a $(BUILD)/libaael.so $(BUILD)/aaelctl \
 	   $(BUILD)/aaeld $(BUILD)/aael-vmtest $(BUILD)/aael-load $(BUILD)/libaael.pc \
-	   $(BUILD)/toml-decoder
+	   $(BUILD)/toml-decoder $(BUILD)/tpm-raw-extend
 
 # One version: dkms.conf's (MODULE_VERSION in kmod/main.c is checked against it).
 VERSION ?= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -76,8 +76,13 @@ $(BUILD)/aaelctl: $(CTL_OBJS) $(BUILD)/libaael.a
 # runtime setup) but carry the same warnings.
 VMT_COMMON := tests/vm/kernel-log.c tests/vm/kernel-log.h
 $(BUILD)/aael-vmtest: tests/vm/aael-vmtest.c $(VMT_COMMON) $(BUILD)/libaael.a
-	$(CC) $(CFLAGS_COMMON) -o $@ $< tests/vm/kernel-log.c $(BUILD)/libaael.a $(LIBS) \
-		$(shell pkg-config --libs tss2-esys tss2-tctildr 2>/dev/null) -lm
+	$(CC) $(CFLAGS_COMMON) -o $@ $< tests/vm/kernel-log.c $(BUILD)/libaael.a $(LIBS) -lm
+
+# The bench's TPM limit: no library at all, static so that nothing but the
+# loop and the TPM runs (tests/bench/tpm-raw-extend.c).
+$(BUILD)/tpm-raw-extend: tests/bench/tpm-raw-extend.c
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
 
 $(BUILD)/aael-load: tests/vm/aael-load.c $(VMT_COMMON) $(BUILD)/libaael.a
 	$(CC) $(CFLAGS_COMMON) -o $@ $< tests/vm/kernel-log.c $(BUILD)/libaael.a $(LIBS) \
@@ -136,6 +141,7 @@ host: $(BUILD)/asan/aaelctl $(BUILD)/toml-decoder $(BUILD)/asan/toml-decoder
 	t dkms tests/host/test-dkms.sh $(KVER); \
 	t trustee-tpm tests/host/test-trustee-tpm.sh; \
 	t kbs-rules tests/host/test-kbs-rules.sh; \
+	t ynl-spec tests/host/test-ynl-spec.sh; \
 	t toml-test tests/toml/run-toml-test $(BUILD)/toml-decoder; \
 	t toml-test-asan tests/toml/run-toml-test $(BUILD)/asan/toml-decoder; \
 	exit $$rc
@@ -190,11 +196,21 @@ unit: $(BUILD)/unit-tests
 	rc=$$?; cat $(BUILD)/results/unit.tap; exit $$rc
 
 # Newer kernels (6.12, 7.x), built in a trixie chroot: see scripts/kernel-matrix.
-vm-matrix: module userspace
+# The kernel's YNL library and netlink schemas (7.x linux-source) for the
+# guest's YNL client (tests/vm/suite-ynl.sh): a link into the cache, which
+# the guest sees at the same path through the host's root. Without it only
+# suite-ynl fails (its TAP says why), not every boot.
+$(BUILD)/ynl: FORCE
+	@mkdir -p $(BUILD)
+	D=$$(scripts/linux-source) && ln -sfn "$$D" $@ || \
+		echo "make: no 7.x linux-source: suite-ynl.sh will fail" >&2
+FORCE:
+
+vm-matrix: module userspace $(BUILD)/ynl
 	tests/vm/run-matrix $(BUILD)/results
 
 # The install test boots with a staged `make install` (tests/vm/suite-install.sh).
-vm: module userspace
+vm: module userspace $(BUILD)/ynl
 	rm -rf $(BUILD)/stage
 	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/stage
 	depmod -b $(CURDIR)/$(BUILD)/stage $(KVER)
@@ -229,7 +245,7 @@ demo: deps
 # the boots that add no kernel path (sha256-only TPM, aaeld) to save time.
 DEBUG_RESULTS ?= $(BUILD)/results-debug
 AAEL_SUITE_KIND ?= debug
-vm-debug: userspace
+vm-debug: userspace $(BUILD)/ynl
 	@mkdir -p $(DEBUG_RESULTS)
 	K=$$(scripts/debug-kernel) || { \
 		echo "not ok 1 - the debug kernel and aael.ko against it build" > $(DEBUG_RESULTS)/debug-build.tap; \

@@ -16,12 +16,11 @@
  *	register index, digests) and prints the replay: "<alg>:<hex>" per bank.
  *   record SEQ
  *	Prints record SEQ of the binary log as hex.
- *   bench sfs|nl|tpm-raw|soft-raw WRITERS SECONDS
+ *   bench sfs|nl|soft-raw WRITERS SECONDS
  *	A load generator: WRITERS processes record (through the event file,
- *	or through netlink) or, for tpm-raw, extend PCR 16 of /dev/tpmrm0
- *	with one digest per allocated bank (the hardware limit), or for
- *	soft-raw hash and extend as the software register does, in userspace
- *	(its limit), for SECONDS.
+ *	or through netlink) or, for soft-raw, hash and extend as the software
+ *	register does, in userspace (its limit), for SECONDS. The TPM's limit
+ *	is tests/bench/tpm-raw-extend.c.
  *	Prints one JSON line: ops, rate and latency percentiles.
  *   nlraw CASE
  *	Sends a hand-built (malformed) AAEL_CMD_RECORD (or for dump-seq-u32,
@@ -60,8 +59,6 @@
 #include <math.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <tss2/tss2_esys.h>
-#include <tss2/tss2_tctildr.h>
 #include <netlink/netlink.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
@@ -345,8 +342,6 @@ static int soft_extend(const char *text, uint32_t len, uint8_t *ev,
 static long bench_writer(const char *mode, int w, double end, double *lat)
 {
 	struct aael_client *c = NULL;
-	ESYS_CONTEXT *esys = NULL;
-	TPML_DIGEST_VALUES dv = { 0 };
 	char text[64], err[AAEL_ERRLEN];
 	uint8_t ev[128], reg[2][AAEL_MAX_DIGEST] = { 0 }, d[AAEL_MAX_DIGEST];
 	bool soft = false;
@@ -363,21 +358,7 @@ static long bench_writer(const char *mode, int w, double end, double *lat)
 	} else if (!strcmp(mode, "soft-raw")) {
 		soft = true;
 	} else {
-		TSS2_TCTI_CONTEXT *tcti;
-		TPML_PCR_SELECTION *caps = NULL;
-		TPMS_CAPABILITY_DATA *cap = NULL;
-
-		if (Tss2_TctiLdr_Initialize("device:/dev/tpmrm0", &tcti) ||
-		    Esys_Initialize(&esys, tcti, NULL) ||
-		    Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-				       TPM2_CAP_PCRS, 0, 1, NULL, &cap))
-			return -1;
-		caps = &cap->data.assignedPCR;
-		for (unsigned int i = 0; i < caps->count; i++)
-			if (caps->pcrSelections[i].pcrSelect[0] ||
-			    caps->pcrSelections[i].pcrSelect[1])
-				dv.digests[dv.count++].hashAlg = caps->pcrSelections[i].hash;
-		Esys_Free(cap);
+		return -1;
 	}
 	while (n < BENCH_MAX) {
 		double t0 = now_us();
@@ -390,11 +371,8 @@ static long bench_writer(const char *mode, int w, double end, double *lat)
 			rc = write(fd, text, (size_t)len) == len ? 0 : -1;
 		else if (soft)
 			rc = soft_extend(text, (uint32_t)len, ev, reg, d);
-		else if (c)
-			rc = aael_client_record(c, "bench", "nl", text, NULL, err);
 		else
-			rc = Esys_PCR_Extend(esys, ESYS_TR_PCR16, ESYS_TR_PASSWORD,
-					     ESYS_TR_NONE, ESYS_TR_NONE, &dv) ? -1 : 0;
+			rc = aael_client_record(c, "bench", "nl", text, NULL, err);
 		if (rc)
 			return -1;
 		lat[n++] = now_us() - t0;
@@ -402,8 +380,6 @@ static long bench_writer(const char *mode, int w, double end, double *lat)
 	if (fd >= 0)
 		close(fd);
 	aael_client_close(c);
-	if (esys)
-		Esys_Finalize(&esys);
 	return n;
 }
 
