@@ -229,6 +229,12 @@ static int aael_register_value_show(struct seq_file *m, void *v)
 	unsigned int i;
 	int rc;
 
+	/*
+	 * Mode 0440 is not enough: a read waits for the writers and for the
+	 * hardware, and holds them up (the uapi's access policy).
+	 */
+	if (!aael_may_record(m->file))
+		return -EPERM;
 	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
