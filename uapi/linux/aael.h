@@ -143,7 +143,9 @@
  *				the next N (1..1000) TPM extends end in -ETIME
  *				after the extend was sent (applied), without
  *				sending it (lost), or after extending the first
- *				bank alone (broken); "none" disarms.
+ *				bank alone (broken); "stall" holds the TPM
+ *				in the extend until test_fault is written
+ *				again (at most 60 s); "none" disarms.
  * tdx_emulated_busy=N		tests only, backend=tdx-emulated (ignored by
  *				the others): the next N emulated TDCALLs fail
  *				with TDX_OPERAND_BUSY. Writable at run time.
