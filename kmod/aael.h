@@ -30,7 +30,6 @@ struct aael_measurement {
 
 int aael_measure(const char *text, size_t len, struct aael_measurement *m);
 void aael_measure_accept(void);
-unsigned long aael_extend_failures(void);
 /* An extend of unknown outcome left the register maybe off the log. */
 bool aael_log_broken(void);
 /* What anyone may read: one moment's, without the writers' lock. */

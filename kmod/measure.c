@@ -27,7 +27,7 @@ static DEFINE_MUTEX(aael_measure_lock);
  * writer extends while one is built and cloned for every listener.
  */
 static DEFINE_MUTEX(aael_notify_lock);
-static atomic_long_t aael_failures = ATOMIC_LONG_INIT(0);
+static u64 aael_failures;		/* under aael_measure_lock */
 static bool aael_pinned;
 static bool aael_broken;
 /* Set once init can no longer fail: its error path frees the log. */
@@ -49,7 +49,7 @@ void aael_status_publish(void)
 	write_seqlock(&aael_status_lock);
 	aael_status_pub.count = aael_log_count();
 	aael_status_pub.log_size = aael_log_size();
-	aael_status_pub.failures = atomic_long_read(&aael_failures);
+	aael_status_pub.failures = aael_failures;
 	aael_status_pub.broken = aael_broken;
 	write_sequnlock(&aael_status_lock);
 }
@@ -153,7 +153,7 @@ int aael_measure(const char *text, size_t len, struct aael_measurement *m)
 	rc = aael_reg.ops->extend(&aael_reg, slot);
 	if (rc) {
 		aael_log_cancel();
-		atomic_long_inc(&aael_failures);
+		aael_failures++;
 		if (rc == -ENOTRECOVERABLE) {
 			WRITE_ONCE(aael_broken, true);
 			aael_status_publish();
@@ -196,11 +196,6 @@ void aael_measure_accept(void)
 	mutex_lock(&aael_measure_lock);
 	aael_accepting = true;
 	mutex_unlock(&aael_measure_lock);
-}
-
-unsigned long aael_extend_failures(void)
-{
-	return atomic_long_read(&aael_failures);
 }
 
 /*

@@ -246,8 +246,9 @@ rejnl "uid 65534 opens, root write()s a dump request: EPERM" EPERM $VT nlperm no
 rejnl "uid 65534 opens, root sendto()s RECORD (as libnl does): EPERM, says why" \
 	"EPERM: the socket's opener and the sender both need CAP_SYS_ADMIN" \
 	$VT nlperm nobody root record
-rejnl "uid 65534 opens, root sendto()s a dump request: EPERM, says why" \
-	"EPERM: the socket's opener and the sender both need CAP_SYS_ADMIN" \
+# The same message is set for the dump, but 6.1 hands a dump's start()
+# no extack (af_netlink.c sets cb->extack only around dumpit): EPERM alone.
+refused "uid 65534 opens, root sendto()s a dump request: EPERM" has "^EPERM" \
 	$VT nlperm nobody root dump
 # GENL_ADMIN_PERM: generic netlink's own CAP_NET_ADMIN check, then ours.
 rejnl "root without CAP_NET_ADMIN: RECORD EPERM (GENL_ADMIN_PERM)" \
