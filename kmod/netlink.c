@@ -45,7 +45,7 @@ struct aael_nl_dump_ctx {
 	u64 seq;
 };
 
-/* 6.12 names it NL_ASSERT_DUMP_CTX_FITS, 6.1 has the context only. */
+/* 7.x's name; 6.12 calls it NL_ASSERT_DUMP_CTX_FITS; 6.1 has no check. */
 #ifndef NL_ASSERT_CTX_FITS
 #ifdef NL_ASSERT_DUMP_CTX_FITS
 #define NL_ASSERT_CTX_FITS(type_name) NL_ASSERT_DUMP_CTX_FITS(type_name)

@@ -127,8 +127,11 @@ static enum aael_tpm_fault aael_tpm_fault_take(void)
 	return old & AAEL_FAULT_MODE;
 }
 
-/* Hold the chip, as a command the TPM does not answer does. */
-static void aael_tpm_stall(struct tpm_chip *chip)
+/*
+ * Hold the chip, as a command the TPM does not answer does. Not inlined:
+ * tests find the stalled writer by this name in /proc/PID/stack.
+ */
+static noinline void aael_tpm_stall(struct tpm_chip *chip)
 {
 	int writes = atomic_read(&aael_tpm_fault_writes);
 	unsigned long end = jiffies + AAEL_FAULT_STALL_S * HZ;
