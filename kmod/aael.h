@@ -30,13 +30,21 @@ struct aael_measurement {
 
 int aael_measure(const char *text, size_t len, struct aael_measurement *m);
 void aael_measure_accept(void);
-unsigned long aael_extend_failures(void);
 /* An extend of unknown outcome left the register maybe off the log. */
 bool aael_log_broken(void);
-/* The register in every bank and the number of records it holds. */
-struct aael_snapshot {
-	unsigned long count;
+/* What anyone may read: one moment's, without the writers' lock. */
+struct aael_status {
+	u64 count;
+	u64 log_size;
+	u64 failures;
 	bool broken;
+};
+
+void aael_status_publish(void);
+void aael_status_read(struct aael_status *st);
+/* The register in every bank and the status of the same moment. */
+struct aael_snapshot {
+	struct aael_status status;
 	u8 values[AAEL_MAX_BANKS][AAEL_MAX_DIGEST];
 };
 
@@ -45,7 +53,7 @@ int aael_snapshot(struct aael_snapshot *snap);
 /* netlink.c */
 int aael_netlink_init(void);
 void aael_netlink_exit(void);
-void aael_netlink_notify(unsigned long seq);
+void aael_netlink_notify(u64 seq);
 
 /* securityfs.c */
 int aael_securityfs_init(void);

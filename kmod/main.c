@@ -121,6 +121,7 @@ static int __init aael_init(void)
 	rc = aael_log_init(aael_reg.algs, aael_reg.nr_banks);
 	if (rc)
 		goto err_register;
+	aael_status_publish();
 	rc = aael_securityfs_init();
 	if (rc)
 		goto err_log;

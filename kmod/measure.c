@@ -14,17 +14,55 @@
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <crypto/hash.h>
 #include "aael.h"
 
 static DEFINE_MUTEX(aael_measure_lock);
-static atomic_long_t aael_failures = ATOMIC_LONG_INIT(0);
+/*
+ * Taken before the writers' lock is released and held while a record's
+ * notification goes out: notifications leave in log order, but the next
+ * writer extends while one is built and cloned for every listener.
+ */
+static DEFINE_MUTEX(aael_notify_lock);
+static u64 aael_failures;		/* under aael_measure_lock */
 static bool aael_pinned;
 static bool aael_broken;
 /* Set once init can no longer fail: its error path frees the log. */
 static bool aael_accepting;
+
+/*
+ * What anyone may read (the uapi's access policy), published by the
+ * writers under their lock whenever it changes and read without it: a
+ * status poller never waits for a writer or for the register, never
+ * delays one, and still sees count, size, failures and state of one
+ * moment.
+ */
+static DEFINE_SEQLOCK(aael_status_lock);
+static struct aael_status aael_status_pub;
+
+/* Under aael_measure_lock, or before the module accepts records. */
+void aael_status_publish(void)
+{
+	write_seqlock(&aael_status_lock);
+	aael_status_pub.count = aael_log_count();
+	aael_status_pub.log_size = aael_log_size();
+	aael_status_pub.failures = aael_failures;
+	aael_status_pub.broken = aael_broken;
+	write_sequnlock(&aael_status_lock);
+}
+
+void aael_status_read(struct aael_status *st)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&aael_status_lock);
+		*st = aael_status_pub;
+	} while (read_seqretry(&aael_status_lock, seq));
+}
 
 static int aael_hash_banks(u8 *rec, size_t event_off, size_t rec_len)
 {
@@ -115,23 +153,29 @@ int aael_measure(const char *text, size_t len, struct aael_measurement *m)
 	rc = aael_reg.ops->extend(&aael_reg, slot);
 	if (rc) {
 		aael_log_cancel();
-		atomic_long_inc(&aael_failures);
+		aael_failures++;
 		if (rc == -ENOTRECOVERABLE) {
 			WRITE_ONCE(aael_broken, true);
+			aael_status_publish();
 			/*
 			 * The evidence stays until reboot, as records do:
 			 * the pin this record took is kept.
 			 */
 			goto unlock;
 		}
+		aael_status_publish();
 		goto unpin;
 	}
 	seq = aael_log_commit(slot, rec_len);
-	/* Under the lock, so that notifications come in log order. */
-	aael_netlink_notify(seq);
+	aael_status_publish();
 	if (m)
 		m->seq = seq;
-	goto unlock;
+	/* In log order (see aael_notify_lock), off the writers' lock. */
+	mutex_lock(&aael_notify_lock);
+	mutex_unlock(&aael_measure_lock);
+	aael_netlink_notify(seq);
+	mutex_unlock(&aael_notify_lock);
+	goto out;
 unpin:
 	if (pinned)
 		aael_unpin();
@@ -154,12 +198,12 @@ void aael_measure_accept(void)
 	mutex_unlock(&aael_measure_lock);
 }
 
-unsigned long aael_extend_failures(void)
-{
-	return atomic_long_read(&aael_failures);
-}
-
-/* Read under the lock: the first snap->count records replay to the values. */
+/*
+ * Under the writers' lock, with the register read from the backend: the
+ * first snap->status.count records replay to the values. Privileged only
+ * (see the uapi's access policy): it waits for the writers and for the
+ * hardware, and holds them up.
+ */
 int aael_snapshot(struct aael_snapshot *snap)
 {
 	unsigned int i;
@@ -169,8 +213,7 @@ int aael_snapshot(struct aael_snapshot *snap)
 		return -EINTR;
 	for (i = 0; i < aael_reg.nr_banks && !rc; i++)
 		rc = aael_reg.ops->read(&aael_reg, i, snap->values[i]);
-	snap->count = aael_log_count();
-	snap->broken = aael_broken;
+	aael_status_read(&snap->status);
 	mutex_unlock(&aael_measure_lock);
 	return rc;
 }

@@ -6,6 +6,7 @@
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -13,22 +14,71 @@
 
 static struct genl_family aael_family;
 
-static const struct nla_policy aael_policy[AAEL_ATTR_MAX + 1] = {
+/* extack messages (string literals for NL_SET_ERR_MSG) */
+#define AAEL_NL_MSG_PERM \
+	"the socket's opener and the sender both need CAP_SYS_ADMIN"
+#define AAEL_NL_MSG_NAMES \
+	"domain and operation must be non-empty, without whitespace or control bytes"
+#define AAEL_NL_MSG_BROKEN \
+	"the log is broken: the register may not match it; nothing is recorded until reboot"
+
+/*
+ * One policy per operation: an attribute another operation takes is as
+ * foreign to this one as an unknown type (GET_STATUS takes none: the core
+ * refuses every attribute of an operation without a policy).
+ */
+static const struct nla_policy aael_record_policy[AAEL_ATTR_CONTENT + 1] = {
 	[AAEL_ATTR_DOMAIN] = { .type = NLA_NUL_STRING,
 			       .len = AAEL_EVENT_SIZE_LIMIT },
 	[AAEL_ATTR_OPERATION] = { .type = NLA_NUL_STRING,
 				  .len = AAEL_EVENT_SIZE_LIMIT },
 	[AAEL_ATTR_CONTENT] = { .type = NLA_NUL_STRING,
 				.len = AAEL_EVENT_SIZE_LIMIT },
+};
+
+static const struct nla_policy aael_records_policy[AAEL_ATTR_SEQ + 1] = {
 	[AAEL_ATTR_SEQ] = { .type = NLA_U64 },
 };
+
+/* Where a dump resumes: a u64 even where a long is 32 bits wide. */
+struct aael_nl_dump_ctx {
+	u64 seq;
+};
+
+/* 7.x's name; 6.12 calls it NL_ASSERT_DUMP_CTX_FITS; 6.1 has no check. */
+#ifndef NL_ASSERT_CTX_FITS
+#ifdef NL_ASSERT_DUMP_CTX_FITS
+#define NL_ASSERT_CTX_FITS(type_name) NL_ASSERT_DUMP_CTX_FITS(type_name)
+#else
+#define NL_ASSERT_CTX_FITS(type_name)					\
+	BUILD_BUG_ON(sizeof(type_name) >				\
+		     sizeof_field(struct netlink_callback, ctx))
+#endif
+#endif
+
+static struct aael_nl_dump_ctx *aael_nl_dump_ctx(struct netlink_callback *cb)
+{
+	NL_ASSERT_CTX_FITS(struct aael_nl_dump_ctx);
+	return (struct aael_nl_dump_ctx *)cb->ctx;
+}
+
+/* The request's attributes, parsed once by the core for the dump. */
+static struct nlattr **aael_nl_dump_attrs(struct netlink_callback *cb)
+{
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
 
 /*
  * Same rule as the event file, CAP_SYS_ADMIN in the initial namespace, for
  * both the socket's opener and the sender. netlink_capable() alone (and so
- * GENL_ADMIN_PERM) skips the opener whenever the message names a
- * destination (NETLINK_SKB_DST: every sendto(), libnl's way), so a socket
- * opened unprivileged and handed to a privileged sender would pass.
+ * GENL_ADMIN_PERM, which the core checks before this, for CAP_NET_ADMIN)
+ * skips the opener whenever the message names a destination
+ * (NETLINK_SKB_DST: every sendto(), libnl's way), so a socket opened
+ * unprivileged and handed to a privileged sender would pass.
  */
 static bool aael_nl_may_record(const struct sk_buff *skb)
 {
@@ -41,7 +91,7 @@ static int aael_nl_string(struct genl_info *info, int type, const char **s,
 {
 	struct nlattr *attr = info->attrs[type];
 
-	if (!attr) {
+	if (GENL_REQ_ATTR_CHECK(info, type)) {
 		GENL_SET_ERR_MSG(info, "domain, operation and content are required");
 		return -EINVAL;
 	}
@@ -56,8 +106,7 @@ static int aael_nl_string(struct genl_info *info, int type, const char **s,
 
 /* Digests of a record, or with rec NULL the register's value. */
 static int aael_nl_put_digests(struct sk_buff *skb, int type,
-			       const struct aael_snapshot *snap,
-			       const u8 *rec)
+			       u8 (*values)[AAEL_MAX_DIGEST], const u8 *rec)
 {
 	struct nlattr *list, *one;
 	unsigned int i;
@@ -68,7 +117,7 @@ static int aael_nl_put_digests(struct sk_buff *skb, int type,
 	for (i = 0; i < aael_reg.nr_banks; i++) {
 		const u8 *value = rec ? aael_record_digest((u8 *)rec,
 							    aael_reg.algs, i)
-				      : snap->values[i];
+				      : values[i];
 
 		one = nla_nest_start(skb, AAEL_ATTR_DIGEST);
 		if (!one ||
@@ -94,7 +143,7 @@ static size_t aael_nl_record_msg_size(size_t text_len)
 				    nla_total_size(AAEL_MAX_DIGEST));
 }
 
-static int aael_nl_fill_record(struct sk_buff *msg, unsigned long seq)
+static int aael_nl_fill_record(struct sk_buff *msg, u64 seq)
 {
 	const u8 *rec = aael_log_record(seq);
 
@@ -118,8 +167,10 @@ static int aael_nl_record(struct sk_buff *skb, struct genl_info *info)
 	char *text;
 	int rc;
 
-	if (!aael_nl_may_record(skb))
+	if (!aael_nl_may_record(skb)) {
+		GENL_SET_ERR_MSG(info, AAEL_NL_MSG_PERM);
 		return -EPERM;
+	}
 	rc = aael_nl_string(info, AAEL_ATTR_DOMAIN, &f.domain,
 			    &f.domain_len) ?:
 	     aael_nl_string(info, AAEL_ATTR_OPERATION, &f.operation,
@@ -132,7 +183,7 @@ static int aael_nl_record(struct sk_buff *skb, struct genl_info *info)
 	if (rc == -EILSEQ)
 		GENL_SET_ERR_MSG(info, "event text is not valid UTF-8");
 	else if (rc)
-		GENL_SET_ERR_MSG(info, "domain and operation must be non-empty, without whitespace or control bytes");
+		GENL_SET_ERR_MSG(info, AAEL_NL_MSG_NAMES);
 	if (rc)
 		return rc;
 	len = aael_event_text_size(&f);
@@ -153,7 +204,7 @@ static int aael_nl_record(struct sk_buff *skb, struct genl_info *info)
 	rc = aael_measure(text, len, &m);
 	kvfree(text);
 	if (rc == -ENOTRECOVERABLE)
-		GENL_SET_ERR_MSG(info, "the log is broken: the register may not match it; nothing is recorded until reboot");
+		GENL_SET_ERR_MSG(info, AAEL_NL_MSG_BROKEN);
 	if (rc) {
 		nlmsg_free(msg);
 		return rc;
@@ -176,8 +227,14 @@ static int aael_nl_record(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/*
+ * The register's value only to the privileged, read under the writers'
+ * lock with the status of that moment; everyone else gets the published
+ * status, which waits for no writer and no hardware (uapi: access policy).
+ */
 static int aael_nl_status(struct sk_buff *skb, struct genl_info *info)
 {
+	bool with_register = aael_nl_may_record(skb);
 	struct aael_snapshot *snap;
 	struct sk_buff *msg;
 	void *hdr;
@@ -189,9 +246,13 @@ static int aael_nl_status(struct sk_buff *skb, struct genl_info *info)
 		rc = -ENOMEM;
 		goto err;
 	}
-	rc = aael_snapshot(snap);
-	if (rc)
-		goto err;
+	if (with_register) {
+		rc = aael_snapshot(snap);
+		if (rc)
+			goto err;
+	} else {
+		aael_status_read(&snap->status);
+	}
 	hdr = genlmsg_put_reply(msg, info, &aael_family, 0,
 				AAEL_CMD_GET_STATUS);
 	rc = -EMSGSIZE;
@@ -199,19 +260,22 @@ static int aael_nl_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_string(msg, AAEL_ATTR_BACKEND, aael_reg.backend) ||
 	    nla_put_u8(msg, AAEL_ATTR_HARDWARE, aael_reg.hardware) ||
 	    nla_put_u32(msg, AAEL_ATTR_INDEX, aael_reg.index) ||
-	    nla_put_u64_64bit(msg, AAEL_ATTR_COUNT, snap->count,
+	    nla_put_u64_64bit(msg, AAEL_ATTR_COUNT, snap->status.count,
 			      AAEL_ATTR_PAD) ||
-	    nla_put_u64_64bit(msg, AAEL_ATTR_LOG_SIZE, aael_log_size(),
+	    nla_put_u64_64bit(msg, AAEL_ATTR_LOG_SIZE, snap->status.log_size,
 			      AAEL_ATTR_PAD) ||
-	    nla_put_u64_64bit(msg, AAEL_ATTR_FAILURES, aael_extend_failures(),
+	    nla_put_u64_64bit(msg, AAEL_ATTR_FAILURES, snap->status.failures,
 			      AAEL_ATTR_PAD) ||
 	    nla_put_u32(msg, AAEL_ATTR_MAX_EVENT,
 			READ_ONCE(aael_max_event_size)) ||
 	    nla_put_u64_64bit(msg, AAEL_ATTR_MAX_LOG,
 			      READ_ONCE(aael_max_log_size), AAEL_ATTR_PAD) ||
-	    aael_nl_put_digests(msg, AAEL_ATTR_REGISTER, snap, NULL) ||
-	    nla_put_u8(msg, AAEL_ATTR_STATE, snap->broken ? AAEL_STATE_BROKEN :
-							    AAEL_STATE_OK))
+	    (with_register &&
+	     aael_nl_put_digests(msg, AAEL_ATTR_REGISTER, snap->values,
+				 NULL)) ||
+	    nla_put_u8(msg, AAEL_ATTR_STATE,
+		       snap->status.broken ? AAEL_STATE_BROKEN :
+					     AAEL_STATE_OK))
 		goto err;
 	genlmsg_end(msg, hdr);
 	kfree(snap);
@@ -224,17 +288,14 @@ err:
 
 static int aael_nl_records_start(struct netlink_callback *cb)
 {
-	struct nlattr *tb[AAEL_ATTR_MAX + 1];
+	struct nlattr *seq = aael_nl_dump_attrs(cb)[AAEL_ATTR_SEQ];
 	size_t largest;
-	int rc;
 
-	if (!aael_nl_may_record(cb->skb))
+	if (!aael_nl_may_record(cb->skb)) {
+		NL_SET_ERR_MSG(cb->extack, AAEL_NL_MSG_PERM);
 		return -EPERM;
-	rc = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, AAEL_ATTR_MAX, aael_policy,
-			 cb->extack);
-	if (rc)
-		return rc;
-	cb->args[0] = tb[AAEL_ATTR_SEQ] ? nla_get_u64(tb[AAEL_ATTR_SEQ]) : 0;
+	}
+	aael_nl_dump_ctx(cb)->seq = seq ? nla_get_u64(seq) : 0;
 	/* Every record fits in one dump message. */
 	largest = aael_record_size(aael_reg.algs, aael_reg.nr_banks,
 				   AAEL_EVENT_SIZE_LIMIT);
@@ -247,17 +308,21 @@ static int aael_nl_records_start(struct netlink_callback *cb)
 static int aael_nl_records_dump(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
-	unsigned long seq = cb->args[0];
+	struct aael_nl_dump_ctx *ctx = aael_nl_dump_ctx(cb);
+	u64 first = ctx->seq;
 	const u8 *rec;
 	void *hdr;
 
-	for (; (rec = aael_log_record(seq)); seq++) {
+	/* Compared as u64 first: a long may not hold the client's seq. */
+	for (; ctx->seq < aael_log_count(); ctx->seq++) {
+		rec = aael_log_record(ctx->seq);
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &aael_family, NLM_F_MULTI,
 				  AAEL_CMD_GET_RECORDS);
 		if (!hdr)
 			break;
-		if (nla_put_u64_64bit(skb, AAEL_ATTR_SEQ, seq, AAEL_ATTR_PAD) ||
+		if (nla_put_u64_64bit(skb, AAEL_ATTR_SEQ, ctx->seq,
+				      AAEL_ATTR_PAD) ||
 		    nla_put(skb, AAEL_ATTR_RECORD, aael_log_record_len(rec),
 			    rec)) {
 			genlmsg_cancel(skb, hdr);
@@ -265,16 +330,23 @@ static int aael_nl_records_dump(struct sk_buff *skb,
 		}
 		genlmsg_end(skb, hdr);
 	}
-	if (rec && seq == cb->args[0])
+	if (ctx->seq == first && first < aael_log_count())
 		return -EMSGSIZE;	/* cannot happen: see min_dump_alloc */
-	cb->args[0] = seq;
 	return skb->len;
 }
 
+/*
+ * GENL_ADMIN_PERM: the core's own check (CAP_NET_ADMIN of the sender or,
+ * for write(), of the opener) refuses before any of our code runs; the ops
+ * then add CAP_SYS_ADMIN of opener and sender (aael_nl_may_record()).
+ */
 static const struct genl_ops aael_ops[] = {
 	{
 		.cmd = AAEL_CMD_RECORD,
 		.doit = aael_nl_record,
+		.policy = aael_record_policy,
+		.maxattr = ARRAY_SIZE(aael_record_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = AAEL_CMD_GET_STATUS,
@@ -284,6 +356,9 @@ static const struct genl_ops aael_ops[] = {
 		.cmd = AAEL_CMD_GET_RECORDS,
 		.start = aael_nl_records_start,
 		.dumpit = aael_nl_records_dump,
+		.policy = aael_records_policy,
+		.maxattr = ARRAY_SIZE(aael_records_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 
@@ -294,8 +369,6 @@ static const struct genl_multicast_group aael_mcgrps[] = {
 static struct genl_family aael_family __ro_after_init = {
 	.name = AAEL_GENL_NAME,
 	.version = AAEL_GENL_VERSION,
-	.maxattr = AAEL_ATTR_MAX,
-	.policy = aael_policy,
 	.netnsok = false,
 	/*
 	 * Our ops take only aael's own locks. Without this, genetlink runs
@@ -307,12 +380,17 @@ static struct genl_family aael_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = aael_ops,
 	.n_ops = ARRAY_SIZE(aael_ops),
-	.resv_start_op = AAEL_CMD_MAX + 1,
+	/*
+	 * Zero: every operation is checked as a new one -- reserved header
+	 * bits and unknown nlmsg_flags refused, attributes only by the
+	 * operation's policy, strictly.
+	 */
+	.resv_start_op = 0,
 	.mcgrps = aael_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(aael_mcgrps),
 };
 
-void aael_netlink_notify(unsigned long seq)
+void aael_netlink_notify(u64 seq)
 {
 	struct sk_buff *msg;
 	void *hdr;

@@ -42,19 +42,28 @@ struct aael_tpm {
  * and "broken" extended the first bank only -- outcomes the module cannot
  * know, for the read-back to settle against a real TPM. The -ETIME comes
  * late, as from a TPM that answered too slowly: a test can then kill the
- * writer while it is surely inside its extend.
+ * writer while it is surely inside its extend. "stall" is a TPM that does
+ * not answer: the extend holds the chip, as a command in flight does, until
+ * test_fault is written again (at most AAEL_FAULT_STALL_S), then extends --
+ * what a reader that must not wait for writers or hardware is tested
+ * against.
  */
 enum aael_tpm_fault { AAEL_FAULT_NONE, AAEL_FAULT_APPLIED, AAEL_FAULT_LOST,
-		      AAEL_FAULT_BROKEN };
+		      AAEL_FAULT_BROKEN, AAEL_FAULT_STALL };
 
 static const char * const aael_tpm_fault_names[] = {
-	"none", "applied", "lost", "broken",
+	"none", "applied", "lost", "broken", "stall",
 };
 
 /* Mode and count in one word: a test may rearm while writers consume. */
 #define AAEL_FAULT_MAX	1000
+#define AAEL_FAULT_BITS	3
+#define AAEL_FAULT_MODE	(BIT(AAEL_FAULT_BITS) - 1)
 #define AAEL_FAULT_LATE_MS	300
+#define AAEL_FAULT_STALL_S	60
 static atomic_t aael_tpm_fault = ATOMIC_INIT(0);
+/* Bumped by every write of test_fault: what ends a stall. */
+static atomic_t aael_tpm_fault_writes = ATOMIC_INIT(0);
 
 static int aael_tpm_fault_set(const char *val, const struct kernel_param *kp)
 {
@@ -76,9 +85,11 @@ static int aael_tpm_fault_set(const char *val, const struct kernel_param *kp)
 		if (n > AAEL_FAULT_MAX)
 			return -ERANGE;
 	}
+	atomic_inc(&aael_tpm_fault_writes);
 	for (i = 0; i < ARRAY_SIZE(aael_tpm_fault_names); i++) {
 		if (!strcmp(mode, aael_tpm_fault_names[i])) {
-			atomic_set(&aael_tpm_fault, i && n ? n << 2 | i : 0);
+			atomic_set(&aael_tpm_fault,
+				   i && n ? n << AAEL_FAULT_BITS | i : 0);
 			return 0;
 		}
 	}
@@ -91,7 +102,8 @@ static int aael_tpm_fault_get(char *buf, const struct kernel_param *kp)
 
 	if (!f)
 		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%s:%d\n", aael_tpm_fault_names[f & 3], f >> 2);
+	return sysfs_emit(buf, "%s:%d\n", aael_tpm_fault_names[f & AAEL_FAULT_MODE],
+			  f >> AAEL_FAULT_BITS);
 }
 
 static const struct kernel_param_ops aael_tpm_fault_ops = {
@@ -100,7 +112,7 @@ static const struct kernel_param_ops aael_tpm_fault_ops = {
 };
 
 module_param_cb(test_fault, &aael_tpm_fault_ops, NULL, 0600);
-MODULE_PARM_DESC(test_fault, "TESTS ONLY (needs test_unsafe=1): applied|lost|broken[:N], the next N TPM extends end with an unknown outcome");
+MODULE_PARM_DESC(test_fault, "TESTS ONLY (needs test_unsafe=1): applied|lost|broken|stall[:N], the next N TPM extends end with an unknown outcome or stall");
 
 static enum aael_tpm_fault aael_tpm_fault_take(void)
 {
@@ -109,9 +121,27 @@ static enum aael_tpm_fault aael_tpm_fault_take(void)
 	do {
 		if (!old)
 			return AAEL_FAULT_NONE;
-		new = old - 4 < 4 ? 0 : old - 4;
+		new = old >> AAEL_FAULT_BITS > 1 ?
+		      old - BIT(AAEL_FAULT_BITS) : 0;
 	} while (!atomic_try_cmpxchg(&aael_tpm_fault, &old, new));
-	return old & 3;
+	return old & AAEL_FAULT_MODE;
+}
+
+/*
+ * Hold the chip, as a command the TPM does not answer does. Not inlined:
+ * tests find the stalled writer by this name in /proc/PID/stack.
+ */
+static noinline void aael_tpm_stall(struct tpm_chip *chip)
+{
+	int writes = atomic_read(&aael_tpm_fault_writes);
+	unsigned long end = jiffies + AAEL_FAULT_STALL_S * HZ;
+
+	if (tpm_try_get_ops(chip))
+		return;
+	while (atomic_read(&aael_tpm_fault_writes) == writes &&
+	       time_before(jiffies, end))
+		msleep(20);
+	tpm_put_ops(chip);
 }
 
 /*
@@ -179,6 +209,9 @@ static int aael_tpm_send(struct aael_register *reg)
 		rc = aael_tpm_extend_one(tpm->chip, reg->index, tpm->digests,
 					 reg->algs[0].digest_size);
 		return rc ?: -ETIME;
+	case AAEL_FAULT_STALL:
+		aael_tpm_stall(tpm->chip);
+		return tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
 	default:
 		return tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
 	}

@@ -187,22 +187,31 @@ static const struct file_operations aael_ascii_fops = {
 	.release = seq_release,
 };
 
-/* Small text files: one show function each. */
+/* Small text files: one show function each, from the published status. */
 static int aael_count_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%lu\n", aael_log_count());
+	struct aael_status st;
+
+	aael_status_read(&st);
+	seq_printf(m, "%llu\n", st.count);
 	return 0;
 }
 
 static int aael_size_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%zu\n", aael_log_size());
+	struct aael_status st;
+
+	aael_status_read(&st);
+	seq_printf(m, "%llu\n", st.log_size);
 	return 0;
 }
 
 static int aael_failures_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%lu\n", aael_extend_failures());
+	struct aael_status st;
+
+	aael_status_read(&st);
+	seq_printf(m, "%llu\n", st.failures);
 	return 0;
 }
 
@@ -229,6 +238,12 @@ static int aael_register_value_show(struct seq_file *m, void *v)
 	unsigned int i;
 	int rc;
 
+	/*
+	 * Mode 0440 is not enough: a read waits for the writers and for the
+	 * hardware, and holds them up (the uapi's access policy).
+	 */
+	if (!aael_may_record(m->file))
+		return -EPERM;
 	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;

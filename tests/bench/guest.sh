@@ -39,6 +39,22 @@ http_bench() {
 	emit "$1" "{\"mode\": \"$mode\", \"writers\": $2, \"rate\": ${rate:-0}, \"p50\": \"$p50\", \"p99\": \"$p99\", \"non_2xx\": ${non2xx:-0}}"
 }
 
+# poll_bench REGISTER MODE: 8 writers while 8 unprivileged processes poll
+# GET_STATUS as fast as they can, for the rate beside the same writers
+# without pollers (measured just before). The uapi's access policy says
+# what anyone may read waits for no writer and no hardware; this is what
+# it costs the writers. The pollers' total is the row's "polls".
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+poll_bench() {
+	for i in 1 2 3 4 5 6 7 8; do
+		$NOBODY $VT nlpoll "$SECS" > /tmp/poll.$i 2>&1 &
+	done
+	row=$($VT bench "$2" 8 "$SECS")
+	wait
+	polls=$(cat /tmp/poll.? | awk '$1 == "polls" { n += $2 } END { print n + 0 }')
+	emit "$1" "$(echo "$row" | sed "s/\"mode\": \"$2\"/\"mode\": \"$2+8-status-pollers\", \"polls\": $polls/")"
+}
+
 load_hashes
 check "insmod (TPM, all banks, PCR 23)" insmod $KO test_unsafe=1
 # The TPM's limit against the kernel path, alternated in one process: ROUNDS
@@ -60,6 +76,8 @@ for w in 1 8; do
 	emit tpm "$($VT bench sfs $w $SECS)"
 	emit tpm "$($VT bench nl $w $SECS)"
 done
+emit tpm "$($VT bench sfs 8 $SECS)"
+poll_bench tpm sfs
 http_bench tpm 1
 http_bench tpm 8
 check "the TPM log still replays after the benchmark" /mnt/build/aaelctl verify
@@ -71,6 +89,8 @@ for w in 1 8; do
 	emit software "$($VT bench sfs $w $SECS)"
 	emit software "$($VT bench nl $w $SECS)"
 done
+emit software "$($VT bench sfs 8 $SECS)"
+poll_bench software sfs
 http_bench software 1
 http_bench software 8
 http_bench software 8 http-ceiling

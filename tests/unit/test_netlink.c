@@ -74,6 +74,24 @@ static void test_status(void **state)
 	assert_int_equal(st.value[1].bytes[47], 0xcd);
 }
 
+/* An unprivileged requester's reply: everything but the register. */
+static void test_status_without_register(void **state)
+{
+	struct nl_msg *m = reply(AAEL_CMD_GET_STATUS);
+	struct aael_status st;
+
+	(void)state;
+	memset(&st, 0xff, sizeof(st));
+	assert_int_equal(nla_put_string(m, AAEL_ATTR_BACKEND, "tpm"), 0);
+	assert_int_equal(nla_put_u32(m, AAEL_ATTR_INDEX, 23), 0);
+	assert_int_equal(nla_put_u64(m, AAEL_ATTR_COUNT, 7), 0);
+	assert_int_equal(nla_put_u64(m, AAEL_ATTR_LOG_SIZE, 900), 0);
+	assert_int_equal(decode(m, AAEL_CMD_GET_STATUS, &st), 0);
+	assert_int_equal(st.count, 7);
+	assert_int_equal(st.log_size, 900);
+	assert_int_equal(st.nr_banks, 0);
+}
+
 static void test_malformed(void **state)
 {
 	struct aael_status st;
@@ -135,6 +153,7 @@ int run_netlink_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_status_without_register),
 		cmocka_unit_test(test_malformed),
 	};
 

@@ -24,14 +24,19 @@
  *	Prints one JSON line: ops, rate and latency percentiles.
  *   nlraw CASE
  *	Sends a hand-built (malformed) AAEL_CMD_RECORD (or for dump-seq-u32,
- *	AAEL_CMD_GET_RECORDS) and prints the errno
- *	name and the kernel's extended-ack message ("EINVAL: reason"), or "ok".
+ *	AAEL_CMD_GET_RECORDS, for status-attribute AAEL_CMD_GET_STATUS) and
+ *	prints the errno name and the kernel's extended-ack message
+ *	("EINVAL: reason", then " [missing attribute N]" when the ack names
+ *	one), or "ok".
  *   nlrecord --fill N DOMAIN OPERATION
  *	RECORD of an N-byte event, then a dump from its seq: prints the
  *	reply's seq, index, digests and record, and the dump's record.
  *   nlstatus
  *	GET_STATUS: one "name: value" line per field, the register's value
- *	as "<alg> <hex>" lines.
+ *	as "<alg> <hex>" lines ("register: MISSING" when not sent).
+ *   nlpoll SECONDS
+ *	GET_STATUS in a loop on one socket for SECONDS; prints "polls N"
+ *	(the bench's status pollers).
  *   nlperm root|nobody root|nobody record|dump [write]
  *	The socket opened as the first, the request sent as the second
  *	(by sendto(), as libnl does, or by a plain write()).
@@ -96,7 +101,7 @@ static const char *errno_name(int e)
 static int usage(void)
 {
 	fprintf(stderr, "usage: aael-vmtest write|stress|verify|record|bench|nlraw|"
-		"nlrecord|nlstatus|nlperm|nlfamily|nlnetns|read|burst ...\n");
+		"nlrecord|nlstatus|nlpoll|nlperm|nlfamily|nlnetns|read|burst ...\n");
 	return 2;
 }
 
@@ -440,13 +445,17 @@ struct nl_result {
 	void *arg;
 };
 
-/* The kernel's extended-ack message, if the error carries one. */
-static const char *extack_msg(struct nlmsgerr *e)
+/*
+ * The kernel's extended-ack message, if the error carries one, and the
+ * missing attribute it names (NLMSGERR_ATTR_MISS_TYPE) in *miss, else -1.
+ */
+static const char *extack_msg(struct nlmsgerr *e, int *miss)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	size_t off = sizeof(*e);
 
+	*miss = -1;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return NULL;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
@@ -454,8 +463,12 @@ static const char *extack_msg(struct nlmsgerr *e)
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + off)
 		return NULL;
 	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
-		      (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), NULL) ||
-	    !tb[NLMSGERR_ATTR_MSG])
+		      (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), NULL))
+		return NULL;
+	if (tb[NLMSGERR_ATTR_MISS_TYPE] &&
+	    nla_len(tb[NLMSGERR_ATTR_MISS_TYPE]) == 4)
+		*miss = (int)nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	if (!tb[NLMSGERR_ATTR_MSG])
 		return NULL;
 	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
 }
@@ -463,11 +476,16 @@ static const char *extack_msg(struct nlmsgerr *e)
 static int nl_on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct nl_result *r = arg;
-	const char *msg = extack_msg(e);
+	int miss;
+	const char *msg = extack_msg(e, &miss);
 
 	(void)who;
 	r->error = e->error;
-	snprintf(r->ext, sizeof(r->ext), "%s", msg ? msg : "");
+	if (miss >= 0)
+		snprintf(r->ext, sizeof(r->ext), "%s [missing attribute %d]",
+			 msg ? msg : "", miss);
+	else
+		snprintf(r->ext, sizeof(r->ext), "%s", msg ? msg : "");
 	r->done = true;
 	return NL_STOP;
 }
@@ -621,6 +639,16 @@ static int nlraw_fill(struct nl_msg *msg, const char *c)
 		return -1;
 	if (!strcmp(c, "output-attribute"))
 		return nla_put_u64(msg, AAEL_ATTR_COUNT, 1);
+	if (!strcmp(c, "record-seq"))	/* GET_RECORDS' attribute */
+		return nla_put_u64(msg, AAEL_ATTR_SEQ, 1);
+	if (!strcmp(c, "reserved")) {	/* genlmsghdr.reserved != 0 */
+		((struct genlmsghdr *)nlmsg_data(nlmsg_hdr(msg)))->reserved = 1;
+		return 0;
+	}
+	if (!strcmp(c, "replace-flag")) {
+		nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_REPLACE;
+		return 0;
+	}
 	if (!strcmp(c, "unknown-attribute"))
 		return nla_put_u32(msg, AAEL_ATTR_MAX + 5, 1);
 	return -1;
@@ -639,6 +667,11 @@ static int cmd_nlraw(int argc, char **argv)
 		/* The dump's one input attribute, a u64, sent as a u32. */
 		msg = nl_request(nl_family(sk), NLM_F_DUMP, AAEL_CMD_GET_RECORDS);
 		if (nla_put_u32(msg, AAEL_ATTR_SEQ, 0))
+			return 2;
+	} else if (!strcmp(argv[0], "status-attribute")) {
+		/* GET_STATUS takes no attribute, not even a known one. */
+		msg = nl_request(nl_family(sk), NLM_F_ACK, AAEL_CMD_GET_STATUS);
+		if (nla_put_string(msg, AAEL_ATTR_DOMAIN, "raw"))
 			return 2;
 	} else {
 		msg = nl_request(nl_family(sk), NLM_F_ACK, AAEL_CMD_RECORD);
@@ -868,6 +901,36 @@ static int cmd_nlstatus(int argc, char **argv)
 	return r.replies == 1 ? 0 : 1;
 }
 
+/* nlpoll SECONDS: GET_STATUS after GET_STATUS, as a status poller does. */
+static int cmd_nlpoll(int argc, char **argv)
+{
+	struct nl_sock *sk;
+	struct timespec t0, t;
+	unsigned long polls = 0;
+	double secs;
+	int family;
+
+	if (argc != 1)
+		return usage();
+	secs = atof(argv[0]);
+	sk = nl_open();
+	family = nl_family(sk);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		struct nl_result r = { 0 };
+
+		nl_transact(sk, nl_request(family, NLM_F_ACK,
+					   AAEL_CMD_GET_STATUS), false, &r);
+		if (r.error || r.replies != 1)
+			return nl_print_error(&r);
+		polls++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((double)(t.tv_sec - t0.tv_sec) +
+		 (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+	printf("polls %lu\n", polls);
+	return 0;
+}
+
 /*
  * nlperm OPENER SENDER record|dump [write]: OPENER and SENDER are root or
  * nobody. The socket is opened with the opener's credentials (a root
@@ -1048,6 +1111,8 @@ int main(int argc, char **argv)
 		return cmd_nlrecord(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "nlstatus"))
 		return cmd_nlstatus(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "nlpoll"))
+		return cmd_nlpoll(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "nlperm"))
 		return cmd_nlperm(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "nlfamily"))

@@ -85,6 +85,62 @@ refused "lost over netlink: ETIME, nothing changed" has ETIME \
 expect "after a lost extend the next record succeeds" "$($VT write 'fault after lost')" ok
 check_replay "after lost faults" 23
 
+# What anyone may read never waits for the writers or the register (uapi:
+# access policy). A writer holds the writers' lock and the TPM
+# (test_fault=stall: a TPM that does not answer); a privileged GET_STATUS
+# and a userspace TPM read wait behind it, unprivileged readers answer.
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+arm stall:1
+c=$(count) sz=$(cat $A/log_size) f=$(fails)
+$VT write "fault stall held" > /tmp/stall.out 2>&1 &
+WPID=$!
+stalled() { grep -q aael_tpm_stall /proc/$WPID/stack 2>/dev/null; }
+if wait_until 60 stalled; then
+	ok "a writer holds the TPM in its extend (test_fault=stall)"
+	$VT nlstatus > /tmp/root-status.out 2>&1 &
+	RPID=$!
+	tpm2_pcrread sha256:23 > /tmp/stall-pcrread.out 2>&1 &
+	TPID=$!
+	sleep 2
+	check "stalled: a privileged GET_STATUS waits (writers' lock, register)" kill -0 $RPID
+	check "stalled: a userspace TPM2_PCR_Read waits (the TPM is held)" kill -0 $TPID
+	st=$($NOBODY timeout 30 $VT nlstatus)
+	expect "stalled: an unprivileged GET_STATUS answers (within 30 s)" $? 0
+	expect "stalled: ... count, log size, failures and state as before the writer, no register" \
+		"$(echo "$st" | grep -E '^(count|log_size|extend_failures|state|register):')" \
+		"count: $c
+log_size: $sz
+extend_failures: $f
+state: ok
+register: MISSING"
+	expect "stalled: the 0444 files answer an unprivileged reader (within 30 s)" \
+		"$($NOBODY timeout 30 cat $A/runtime_measurements_count $A/log_size $A/extend_failures)" \
+		"$c
+$sz
+$f"
+	expect "stalled: the register file answers an unprivileged reader: state ok" \
+		"$($NOBODY timeout 30 sed -n 's/^state: //p' $A/register)" ok
+	expect "stalled: register_value opened by uid 65534 gid 0 (mode 0440 lets it): EPERM, at once" \
+		"$(setpriv --reuid=65534 --regid=0 --clear-groups timeout 30 $VT read $A/register_value)" EPERM
+	check "stalled: the privileged GET_STATUS still waits (the answers above came during the stall)" \
+		kill -0 $RPID
+	echo none > $F
+	wait $WPID
+	expect "released: the stalled writer records" "$(cat /tmp/stall.out)" ok
+	wait $RPID
+	expect "released: the privileged GET_STATUS answers with that record" \
+		"$(sed -n 's/^count: //p' /tmp/root-status.out)" $((c + 1))
+	expect "released: ... and the register, every bank" \
+		"$(grep -c '^[a-z0-9_]\+ [0-9a-f]\+$' /tmp/root-status.out)" "$nb"
+	wait $TPID
+	check_replay "after a stalled extend" 23
+else
+	not_ok "a writer holds the TPM in its extend (test_fault=stall)" \
+		"$(cat /proc/$WPID/stack 2>&1)"
+	echo none > $F
+	wait $WPID
+fi
+
 # Writers killed mid-extend, applied faults among them. A writer's ledger
 # lacks the attempt it was killed in: it becomes "unknown" (in the log or
 # not, both are right), and every other line is judged as usual.

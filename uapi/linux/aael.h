@@ -19,6 +19,34 @@
  * Each digest is the bank's hash of the whole tagged event; that digest is
  * what is extended: new = H(old || digest).
  *
+ * Access policy (securityfs and netlink alike)
+ * --------------------------------------------
+ * "Privileged" below means CAP_SYS_ADMIN in the initial user namespace,
+ * held by whoever opened the file or the netlink socket -- and over netlink
+ * by the sender of the request as well, who must also hold CAP_NET_ADMIN
+ * (GENL_ADMIN_PERM, generic netlink's own check, refused before aael
+ * looks at the request).
+ *  - Recording (event, AAEL_CMD_RECORD): privileged.
+ *  - The records (binary_ and ascii_runtime_measurements, mode 0440;
+ *    AAEL_CMD_GET_RECORDS: privileged). Reading them takes no lock.
+ *  - The register's current value (register_value: mode 0440 and a
+ *    privileged opener; AAEL_ATTR_REGISTER of GET_STATUS: sent to
+ *    privileged requesters only). It is read from the hardware (a PCR
+ *    read per bank, a TDREPORT on TDX) under the writers' lock, so that it
+ *    comes with the count of records it holds; so it waits for writers and
+ *    for the hardware, and holds them up: hence privileged.
+ *  - Everything else -- count, log size, extend failures, state, backend,
+ *    index, banks, limits -- anyone: runtime_measurements_count,
+ *    log_size, extend_failures, register (0444) and GET_STATUS. They are
+ *    served from a status the writers publish whenever it changes
+ *    (seqlock), without the writers' lock and without touching the
+ *    register: a reader never waits for a writer or a stalled TPM and
+ *    never delays one. GET_STATUS's COUNT, LOG_SIZE, FAILURES and STATE
+ *    come from one such status.
+ *  - The notifications ("records" multicast group): anyone may listen.
+ *    Each is built once and sent after the writers' lock is released, in
+ *    log order, before the record's writer returns.
+ *
  * securityfs interface: /sys/kernel/security/aael/
  * ------------------------------------------------
  * event (0200, write)
@@ -89,8 +117,9 @@
  *	CC-MR index, RTMR + 1), banks (algorithm names) and state ("ok", or
  *	"broken" once an extend of unknown outcome may have left the
  *	register off the log: see ENOTRECOVERABLE).
- * register_value (0440)
- *	The register's current value, one "<alg>:<hex>" line per bank.
+ * register_value (0440, privileged opener, else EPERM on read)
+ *	The register's current value, read from the register, one
+ *	"<alg>:<hex>" line per bank.
  *
  * Module parameters
  * -----------------
@@ -114,7 +143,9 @@
  *				the next N (1..1000) TPM extends end in -ETIME
  *				after the extend was sent (applied), without
  *				sending it (lost), or after extending the first
- *				bank alone (broken); "none" disarms.
+ *				bank alone (broken); "stall" holds the TPM
+ *				in the extend until test_fault is written
+ *				again (at most 60 s); "none" disarms.
  * tdx_emulated_busy=N		tests only, backend=tdx-emulated (ignored by
  *				the others): the next N emulated TDCALLs fail
  *				with TDX_OPERAND_BUSY. Writable at run time.
@@ -123,13 +154,15 @@
  * ---------------------------------------------------------
  * The structured interface: fields instead of a string to split, the
  * record's sequence number and digests returned to the caller, incremental
- * dumps and notifications. Initial network namespace only. Attributes are
- * validated strictly: unknown or output-only attributes in a request,
- * wrong types and oversize values are refused with an extack message, and
- * a refused request records nothing.
+ * dumps and notifications. Initial network namespace only. Requests are
+ * validated strictly, each command by its own policy: a non-zero
+ * genlmsghdr.reserved, unknown nlmsg_flags, an attribute the command does
+ * not take (unknown, output-only or another command's), wrong types and
+ * oversize values are refused with EINVAL and an extack message (a
+ * missing attribute also with NLMSGERR_ATTR_MISS_TYPE), and a refused
+ * request records nothing.
  *
- * AAEL_CMD_RECORD (doit; CAP_SYS_ADMIN in the initial user namespace, of
- * both the socket's opener and the sender, else EPERM)
+ * AAEL_CMD_RECORD (doit; privileged, see the access policy, else EPERM)
  *	Request: AAEL_ATTR_DOMAIN, AAEL_ATTR_OPERATION, AAEL_ATTR_CONTENT,
  *	each a NUL-terminated string with no other NUL (content may be "").
  *	The event text is domain " " operation " " content and obeys the
@@ -138,24 +171,26 @@
  *	AAEL_ATTR_DIGEST nest per bank: AAEL_DIGEST_ALG, AAEL_DIGEST_VALUE),
  *	AAEL_ATTR_RECORD (the record as it appears in the binary log).
  *
- * AAEL_CMD_GET_STATUS (doit; anyone)
+ * AAEL_CMD_GET_STATUS (doit; anyone; takes no attribute)
  *	Reply: AAEL_ATTR_BACKEND (string), AAEL_ATTR_HARDWARE (u8),
  *	AAEL_ATTR_INDEX, AAEL_ATTR_COUNT, AAEL_ATTR_LOG_SIZE,
- *	AAEL_ATTR_FAILURES, AAEL_ATTR_MAX_EVENT, AAEL_ATTR_MAX_LOG, and
- *	AAEL_ATTR_REGISTER: one AAEL_ATTR_DIGEST nest per bank holding the
- *	register's value, AAEL_ATTR_STATE (u8, enum aael_state). Count,
- *	register and state are read together under the log lock: unless the
- *	state is broken, the first COUNT records replay to exactly that
- *	value.
+ *	AAEL_ATTR_FAILURES, AAEL_ATTR_MAX_EVENT, AAEL_ATTR_MAX_LOG,
+ *	AAEL_ATTR_STATE (u8, enum aael_state), all of one moment, and to a
+ *	privileged requester only AAEL_ATTR_REGISTER: one AAEL_ATTR_DIGEST
+ *	nest per bank holding the register's value read from the register
+ *	under the writers' lock together with the rest: unless the state is
+ *	broken, the first COUNT records replay to exactly that value.
+ *	Without privilege, the reply waits for no writer and no hardware.
  *
- * AAEL_CMD_GET_RECORDS (dump; CAP_SYS_ADMIN as for RECORD)
+ * AAEL_CMD_GET_RECORDS (dump; privileged as for RECORD)
  *	Request: optional AAEL_ATTR_SEQ, the first record wanted (default 0).
  *	One message per record: AAEL_ATTR_SEQ, AAEL_ATTR_RECORD. The dump
  *	resumes across messages and ends at the records that existed when it
  *	reached them; a dump from past the end is empty.
  *
- * Multicast group "records" (AAEL_GENL_MCGRP)
- *	AAEL_CMD_NEW_RECORD after every record, in log order: AAEL_ATTR_SEQ,
+ * Multicast group "records" (AAEL_GENL_MCGRP; anyone may join)
+ *	AAEL_CMD_NEW_RECORD after every record, in log order, before the
+ *	record's write() or RECORD returns: AAEL_ATTR_SEQ,
  *	AAEL_ATTR_INDEX. Content is not sent: listeners fetch records with
  *	GET_RECORDS, which needs privilege. A listener that overran its
  *	socket buffer (ENOBUFS) dumps from the last sequence number it saw.

@@ -61,5 +61,7 @@ int cmd_status(int argc, char **argv)
 		aael_hex(h, st.value[i].bytes, st.value[i].size);
 		printf("register %s: %s\n", aael_alg_name(st.value[i].alg), h);
 	}
+	if (!st.nr_banks)
+		printf("register: not shown (reading it needs CAP_SYS_ADMIN)\n");
 	return 0;
 }

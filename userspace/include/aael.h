@@ -114,6 +114,7 @@ struct aael_status {
 	uint64_t failures;
 	uint32_t max_event;
 	uint64_t max_log;
+	/* The register's value: 0 banks unless the caller is privileged. */
 	unsigned int nr_banks;
 	struct aael_digest value[AAEL_MAX_BANKS];
 	/* The log may not match the register: nothing more is recorded. */

@@ -313,7 +313,7 @@ static int status_reply(struct nlattr **tb, void *arg)
 	struct aael_status *st = arg;
 
 	if (!tb[AAEL_ATTR_BACKEND] || !tb[AAEL_ATTR_COUNT] ||
-	    !tb[AAEL_ATTR_REGISTER] || !tb[AAEL_ATTR_INDEX])
+	    !tb[AAEL_ATTR_INDEX])
 		return -EPROTO;
 	snprintf(st->backend, sizeof(st->backend), "%s",
 		 nla_get_string(tb[AAEL_ATTR_BACKEND]));
@@ -329,7 +329,10 @@ static int status_reply(struct nlattr **tb, void *arg)
 		st->max_event = nla_get_u32(tb[AAEL_ATTR_MAX_EVENT]);
 	if (tb[AAEL_ATTR_MAX_LOG])
 		st->max_log = nla_get_u64(tb[AAEL_ATTR_MAX_LOG]);
-	get_digests(tb[AAEL_ATTR_REGISTER], st->value, &st->nr_banks);
+	/* Sent to privileged requesters only (uapi: access policy). */
+	st->nr_banks = 0;
+	if (tb[AAEL_ATTR_REGISTER])
+		get_digests(tb[AAEL_ATTR_REGISTER], st->value, &st->nr_banks);
 	/* Absent from kernels that cannot break the log. */
 	st->broken = tb[AAEL_ATTR_STATE] &&
 		     nla_get_u8(tb[AAEL_ATTR_STATE]) != AAEL_STATE_OK;
