@@ -177,7 +177,8 @@ static struct json_object *attest(const struct aaeld_config *c, enum tee tee,
 	}
 	ev = evidence_get(tee, rd, sizeof(rd), err);
 	if (!ev) {
-		kbs_seterr(e, 500, "evidence: %s", err);
+		/* as GET /aa/evidence answers it (aaeld(8)) */
+		kbs_seterr(e, 503, "evidence: %s", err);
 		goto out;
 	}
 	json_object_put(req);
