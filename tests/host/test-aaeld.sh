@@ -12,6 +12,7 @@ D=$1
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d)
 PIDS=
+# shellcheck disable=SC2154
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT
 N=0 FAILED=0
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
@@ -44,7 +45,7 @@ for args in "--max-token-requests 0" "--max-token-requests 65" "--max-evidence-r
 	    "--listen 127.0.0.1:80x" "--listen 300.1.1.1:8006" "--listen unix:"; do
 	# shellcheck disable=SC2086
 	rc=$(timeout 10 "$D" --tee sample --attestation-api on $args > "$T/out" 2>&1; echo $?)
-	[ "$rc" = 2 ] && ok "aaeld $args: exit 2" || not_ok "aaeld $args: exit 2" "exit $rc: $(cat "$T/out")"
+	if [ "$rc" = 2 ]; then ok "aaeld $args: exit 2"; else not_ok "aaeld $args: exit 2" "exit $rc: $(cat "$T/out")"; fi
 done
 
 "$D" --tee sample --attestation-api on --listen "127.0.0.1:$P" --max-token-requests 1 \
@@ -150,6 +151,7 @@ reports=$(ls "$T"/asan.* 2>/dev/null)
 if [ -z "$reports" ]; then
 	ok "no ASan/UBSan report from aaeld"
 else
+	# shellcheck disable=SC2086
 	not_ok "no ASan/UBSan report from aaeld" "$(head -n 40 $reports)"
 fi
 echo "1..$N"
