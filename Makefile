@@ -96,18 +96,27 @@ $(BUILD)/asan/aaelctl: $(CTL_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaelctl/aae
 	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -Iuserspace/aaelctl -o $@ $(CTL_SRCS) \
 		$(LIB_SRCS) $(LIBS)
 
+# Sanitized aaeld: the host test and every VM boot of aaeld run this one
+# (tests/vm/lib.sh asan_start/asan_check; log_path reports fail the suite).
+$(BUILD)/asan/aaeld: $(D_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaeld/aaeld.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -DAAELD_VERSION='"$(VERSION)"' -o $@ \
+		$(D_SRCS) $(LIB_SRCS) $(LIBS) $(D_LIBS)
+
 # FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=600 for a long run)
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BINS)
 	tests/fuzz/run-fuzz $(FUZZ_SECONDS)
 
-host: $(BUILD)/asan/aaelctl
+host: $(BUILD)/asan/aaelctl $(BUILD)/asan/aaeld
 	@mkdir -p $(BUILD)/results
 	tests/host/test-aaelctl.sh $(BUILD)/asan/aaelctl > $(BUILD)/results/host.tap 2>&1; \
 	a=$$?; tests/host/test-dkms.sh $(KVER) > $(BUILD)/results/dkms.tap 2>&1; b=$$?; \
 	tests/host/test-trustee-tpm.sh > $(BUILD)/results/trustee-tpm.tap 2>&1; c=$$?; \
-	cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap $(BUILD)/results/trustee-tpm.tap; \
-	[ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ]
+	tests/host/test-aaeld.sh $(BUILD)/asan/aaeld > $(BUILD)/results/aaeld-host.tap 2>&1; d=$$?; \
+	cat $(BUILD)/results/host.tap $(BUILD)/results/dkms.tap $(BUILD)/results/trustee-tpm.tap \
+		$(BUILD)/results/aaeld-host.tap; \
+	[ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ] && [ $$d -eq 0 ]
 
 DESTDIR ?=
 MODDIR  := $(DESTDIR)/lib/modules/$(KVER)/updates
@@ -156,7 +165,7 @@ vm-matrix: module userspace
 	tests/vm/run-matrix $(BUILD)/results
 
 # The install test boots with a staged `make install` (tests/vm/suite-install.sh).
-vm: module userspace
+vm: module userspace $(BUILD)/asan/aaeld
 	rm -rf $(BUILD)/stage
 	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/stage
 	depmod -b $(CURDIR)/$(BUILD)/stage $(KVER)
@@ -169,7 +178,7 @@ vm: module userspace
 R := $(BUILD)/results
 check: deps
 	rm -rf $(R)
-	$(MAKE) all $(BUILD)/unit-tests $(BUILD)/asan/aaelctl $(FUZZ_BINS)
+	$(MAKE) all $(BUILD)/unit-tests $(BUILD)/asan/aaelctl $(BUILD)/asan/aaeld $(FUZZ_BINS)
 	scripts/step $(R) unit $(MAKE) unit
 	scripts/step $(R) host $(MAKE) host
 	scripts/step $(R) fuzz sh -c 'tests/fuzz/run-fuzz 10 > $(R)/fuzz.tap 2>&1'
@@ -190,7 +199,7 @@ demo: deps
 # the boots that add no kernel path (sha256-only TPM, aaeld) to save time.
 DEBUG_RESULTS ?= $(BUILD)/results-debug
 AAEL_SUITE_KIND ?= debug
-vm-debug: userspace
+vm-debug: userspace $(BUILD)/asan/aaeld
 	@mkdir -p $(DEBUG_RESULTS)
 	K=$$(scripts/debug-kernel) || { \
 		echo "not ok 1 - the debug kernel and aael.ko against it build" > $(DEBUG_RESULTS)/debug-build.tap; \

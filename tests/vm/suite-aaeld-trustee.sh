@@ -7,7 +7,7 @@
 # tpm2_checkquote on the evidence with all 24 PCRs.
 SUITE=aaeld-trustee
 . /mnt/tests/vm/lib.sh
-D=/mnt/build/aaeld
+D=$AAELD_ASAN
 PY=/usr/bin/python3
 export TPM2TOOLS_TCTI=device:/dev/tpmrm0
 URL=http://127.0.0.1:8006
@@ -40,6 +40,7 @@ initdata() {	# ALGORITHM NOTE: an Init-Data document whose aa.toml names the KBS
 	printf 'version = "0.1.0"\nalgorithm = "%s"\n[data]\n"aa.toml" = """\n[eventlog_config]\nenable_eventlog = true\n[token_configs.kbs]\nurl = "%s"\n"""\nnote = "%s"\n' "$1" "$KURL" "$2"
 }
 
+asan_start
 load_hashes
 check "insmod aael.ko (TPM, PCR 23)" insmod $KO
 $PY /mnt/tests/kbs/test-kbs.py --port 8080 > /tmp/kbs.log 2>&1 &
@@ -202,4 +203,5 @@ trustee_tpm.evaluate(json.load(open("/tmp/ev2.json")), b"ak")'
 stop_aaeld
 kill $KBS
 wait $KBS 2>/dev/null
+asan_check
 finish

@@ -7,7 +7,7 @@
 # documented formats (hashlib, no libaael); nothing waits by sleeping.
 SUITE=aaeld
 . /mnt/tests/vm/lib.sh
-D=/mnt/build/aaeld
+D=$AAELD_ASAN
 CTL=/mnt/build/aaelctl
 L=/mnt/build/aael-load
 PY=/usr/bin/python3
@@ -36,6 +36,7 @@ http() {
 count() { cat $A/runtime_measurements_count; }
 is_error_json() { jq -e '(.error | type) == "string" and (.detail | type) == "string"' /tmp/body > /dev/null 2>&1; }
 
+asan_start
 load_hashes
 $PY /mnt/tests/kbs/test-kbs.py --port 8080 --ttl $KBS_TTL --key-out /tmp/kbs.pem > /tmp/kbs.log 2>&1 &
 KBS=$!
@@ -345,6 +346,57 @@ bad "an unreachable KBS: 503" 503 GET "/aa/token?token_type=kbs"
 check "aaeld is still up after the KBS errors" sh -c "curl -s -m 60 $URL/info | jq -e .name"
 stop_aaeld
 
+# No starvation (aaeld(8), SLOW REQUESTS): 8 token requests held by a KBS
+# that answers /auth and then stalls at /attest (tests/kbs/test-kbs.py
+# --stall-at attest, released by the test, 60 s at most) take every token
+# slot, while POST /aa/aael is answered and recorded within 5 s each; the
+# 9th token request gets 503 and Retry-After at once. A bound far from the
+# stall, not a benchmark.
+$PY /mnt/tests/kbs/test-kbs.py --port 8083 --stall-at attest --stall-seconds 60 > /tmp/kbs-stall.log 2>&1 &
+KST=$!
+wait_http http://127.0.0.1:8083/stats
+printf '[eventlog_config]\ninit_pcr = 23\nenable_eventlog = true\n[token_configs.kbs]\nurl = "http://127.0.0.1:8083"\n' > /tmp/aa-stall.toml
+start_aaeld -c /tmp/aa-stall.toml --attestation-api on --tee tpm
+rm -f /tmp/stall-tok*
+for i in 1 2 3 4 5 6 7 8; do
+	curl -s -m 120 -o /tmp/stall-tok$i.json -w '%{http_code}' "$URL/aa/token?token_type=kbs" > /tmp/stall-tok$i.code &
+done
+tokens_running() { [ "$(curl -s -m 5 $URL/info | jq .slow_requests.token.running)" = "$1" ]; }
+kbs_holds() { [ "$(curl -s -m 5 http://127.0.0.1:8083/stall | jq .held)" -ge 1 ]; }
+if wait_until 60 tokens_running 8 && wait_until 60 kbs_holds; then
+	ok "8 token requests running in aaeld, $(curl -s -m 5 http://127.0.0.1:8083/stall | jq .held) held by the KBS at /attest"
+else
+	not_ok "8 token requests running in aaeld, the KBS holding some at /attest" \
+		"$(curl -s -m 5 $URL/info)" "$(curl -s -m 5 http://127.0.0.1:8083/stall)"
+fi
+code=$(curl -s -m 5 -D /tmp/stall-h9 -o /tmp/body -w '%{http_code}' "$URL/aa/token?token_type=kbs")
+check "the 9th token request: 503 at once ($code), Retry-After: 5, {error, detail} naming the cap" sh -c \
+	"[ $code = 503 ] && grep -qi '^Retry-After: 5' /tmp/stall-h9 && [ -s /tmp/body ] &&
+	 jq -e '.detail | test(\"8 token requests.*--max-token-requests\")' /tmp/body"
+c=$(count)
+late=
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	r=$(curl -s -m 5 -o /dev/null -w '%{http_code} %{time_total}' -X POST -H "Content-Type: application/json" \
+		-d "{\"domain\":\"starve\",\"operation\":\"post\",\"content\":\"$i\"}" $URL/aa/aael)
+	case $r in "200 "*) ;; *) late="$late [$i: $r]" ;; esac
+done
+expect "10 POST /aa/aael while the 8 hang: each recorded (200) within 5 s" "$late $(count)" " $((c + 10))"
+expect "... in order, each once" \
+	"$(tail -n 10 $A/ascii_runtime_measurements | sed -n 's/.* starve post \([0-9]*\)$/\1/p' | tr '\n' ' ')" \
+	"1 2 3 4 5 6 7 8 9 10 "
+expect "GET /aa/aael (its own cap) is answered meanwhile within 5 s" \
+	"$(curl -s -m 5 "$URL/aa/aael?from=$c" | jq '.records | length')" 10
+expect "the 8 token requests are still waiting" "$(cat /tmp/stall-tok*.code)" ""
+curl -s -m 5 -X POST http://127.0.0.1:8083/stall/release > /dev/null
+answered() { for i in 1 2 3 4 5 6 7 8; do [ -s /tmp/stall-tok$i.code ] || return 1; done; }
+wait_until 120 answered
+expect "released: the 8 get their tokens (200 each)" "$(cat /tmp/stall-tok*.code | tr -d '\n')" \
+	200200200200200200200200
+check "... and the token slots are free again" wait_until 30 tokens_running 0
+stop_aaeld
+kill $KST
+wait $KST 2>/dev/null
+
 # The KBS over HTTPS, trusted through aa.toml's cert (a CA made here):
 # the token comes; with another CA the request fails cleanly (502/503).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
@@ -486,4 +538,5 @@ expect "restart: the restarted aaeld serves the same log" \
 stop_aaeld
 kill $KBS
 wait $KBS 2>/dev/null
+asan_check
 finish
