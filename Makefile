@@ -98,9 +98,13 @@ $(BUILD)/asan/aaelctl: $(CTL_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaelctl/aae
 
 # Sanitized aaeld: the host test and every VM boot of aaeld run this one
 # (tests/vm/lib.sh asan_start/asan_check; log_path reports fail the suite).
+# With gcc, libubsan beside libasan ignores log_path (and UBSAN_OPTIONS):
+# its reports would only reach aaeld's stderr. Trapping instead, ASan
+# (handle_sigill=1) writes each one to the log_path file, with its stack.
 $(BUILD)/asan/aaeld: $(D_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaeld/aaeld.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -DAAELD_VERSION='"$(VERSION)"' -o $@ \
+	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -fsanitize-undefined-trap-on-error \
+		-DAAELD_VERSION='"$(VERSION)"' -o $@ \
 		$(D_SRCS) $(LIB_SRCS) $(LIBS) $(D_LIBS)
 
 # FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=600 for a long run)
