@@ -44,6 +44,7 @@ struct request {
 	 * its answer, made on its thread and sent once the connection is
 	 * resumed. */
 	enum slow_class cls;
+	unsigned int slot;		/* in jobs.slots[cls] */
 	struct aaeld *d;
 	struct MHD_Connection *conn;
 	char runtime_data[65];
@@ -279,9 +280,9 @@ static enum MHD_Result post_aael(struct aaeld *d, struct MHD_Connection *conn,
  * Slow routes. A class's slot is taken before its thread starts and given
  * back only after the connection is resumed, so that once every slot is
  * free no connection is suspended: what MHD_stop_daemon requires. The
- * threads are joined (the next slow request joins those that ended, the
- * stop all of them), so that none is still exiting -- running OpenSSL's and
- * libcurl's thread-exit handlers -- when the process cleans up.
+ * threads are joined (a slot's next request joins the thread that ended
+ * in it, the stop all of them), so that none is still exiting -- running
+ * OpenSSL's thread-exit handlers -- when the process cleans up.
  */
 static const struct slow_route {
 	const char *name;		/* in /info and the 503's detail */
@@ -296,8 +297,11 @@ static struct {
 	unsigned int running[SLOW_CLASSES];
 	unsigned int total;
 	bool stopping;
-	pthread_t ended[SLOW_CLASSES * SLOW_MAX];	/* to be joined */
-	unsigned int nr_ended;
+	struct slot {
+		bool busy;
+		bool ended;		/* thread ended here, not joined yet */
+		pthread_t thread;
+	} slots[SLOW_CLASSES][SLOW_MAX];
 } jobs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void answer(struct request *req, unsigned int status,
@@ -314,31 +318,20 @@ static void answer_error(struct request *req, unsigned int status,
 }
 
 /* thread: the slow route's own thread ends now (else it never started) */
-static void job_done(enum slow_class cls, bool thread)
+static void job_done(enum slow_class cls, unsigned int slot, bool thread)
 {
+	struct slot *sl = &jobs.slots[cls][slot];
+
 	pthread_mutex_lock(&jobs.lock);
-	/* running threads never outnumber ended[]: each has a slot */
-	if (thread)
-		jobs.ended[jobs.nr_ended++] = pthread_self();
+	sl->busy = false;
+	if (thread) {
+		sl->ended = true;
+		sl->thread = pthread_self();
+	}
 	jobs.running[cls]--;
 	if (!--jobs.total)
 		pthread_cond_broadcast(&jobs.idle);
 	pthread_mutex_unlock(&jobs.lock);
-}
-
-/* Joins the threads that ended: they have nothing left but to exit. */
-static void jobs_reap(void)
-{
-	pthread_t t[SLOW_CLASSES * SLOW_MAX];
-	unsigned int n;
-
-	pthread_mutex_lock(&jobs.lock);
-	n = jobs.nr_ended;
-	memcpy(t, jobs.ended, n * sizeof(t[0]));
-	jobs.nr_ended = 0;
-	pthread_mutex_unlock(&jobs.lock);
-	for (unsigned int i = 0; i < n; i++)
-		pthread_join(t[i], NULL);
 }
 
 static void *job_main(void *arg)
@@ -346,12 +339,13 @@ static void *job_main(void *arg)
 	struct request *req = arg;
 	struct MHD_Connection *conn = req->conn;
 	enum slow_class cls = req->cls;
+	unsigned int slot = req->slot;
 
 	slow_routes[cls].run(req);
 	req->answered = true;
 	/* From here on req is libmicrohttpd's: it may be freed any time. */
 	MHD_resume_connection(conn);
-	job_done(cls, true);
+	job_done(cls, slot, true);
 	return NULL;
 }
 
@@ -360,11 +354,11 @@ static enum MHD_Result start_slow(struct aaeld *d, struct MHD_Connection *conn,
 {
 	const struct slow_route *r = &slow_routes[cls];
 	char why[AAEL_ERRLEN];
-	bool busy = false;
+	bool busy = false, join = false;
+	unsigned int i = 0;
 	pthread_t t;
 	int rc;
 
-	jobs_reap();
 	pthread_mutex_lock(&jobs.lock);
 	if (jobs.stopping) {
 		busy = true;
@@ -375,10 +369,19 @@ static enum MHD_Result start_slow(struct aaeld *d, struct MHD_Connection *conn,
 			 "%u %s requests are running already (%s): retry later",
 			 jobs.running[cls], r->name, r->option);
 	} else {
+		/* running < max <= SLOW_MAX: a slot is free */
+		while (jobs.slots[cls][i].busy)
+			i++;
+		jobs.slots[cls][i].busy = true;
+		join = jobs.slots[cls][i].ended;
+		jobs.slots[cls][i].ended = false;
+		t = jobs.slots[cls][i].thread;
 		jobs.running[cls]++;
 		jobs.total++;
 	}
 	pthread_mutex_unlock(&jobs.lock);
+	if (join)	/* it has left job_main: only its exit is left */
+		pthread_join(t, NULL);
 	if (busy)
 		return send_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				 error_body(MHD_HTTP_SERVICE_UNAVAILABLE, why),
@@ -386,6 +389,7 @@ static enum MHD_Result start_slow(struct aaeld *d, struct MHD_Connection *conn,
 	req->d = d;
 	req->conn = conn;
 	req->cls = cls;
+	req->slot = i;
 	MHD_suspend_connection(conn);
 	rc = pthread_create(&t, NULL, job_main, req);
 	if (!rc)
@@ -397,7 +401,7 @@ static enum MHD_Result start_slow(struct aaeld *d, struct MHD_Connection *conn,
 				  r->retry_after);
 	req->answered = true;
 	MHD_resume_connection(conn);
-	job_done(cls, false);
+	job_done(cls, i, false);
 	return MHD_YES;
 }
 
@@ -419,8 +423,10 @@ static unsigned int jobs_drain(unsigned int seconds)
 		;
 	left = jobs.total;
 	pthread_mutex_unlock(&jobs.lock);
-	if (!left)
-		jobs_reap();
+	for (unsigned int c = 0; !left && c < SLOW_CLASSES; c++)
+		for (unsigned int i = 0; i < SLOW_MAX; i++)
+			if (jobs.slots[c][i].ended)
+				pthread_join(jobs.slots[c][i].thread, NULL);
 	return left;
 }
 
