@@ -254,9 +254,19 @@ struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 		return NULL;
 	}
 	pthread_mutex_lock(&cache_lock);
-	/* A token is reused until a minute before it expires. */
+	/*
+	 * A token is reused until a minute before it expires. Each caller
+	 * gets a copy, and the cache keeps one of its own: json-c objects are
+	 * not thread-safe (reference counts, the serialisation buffer), and
+	 * callers serialise theirs on several threads at once.
+	 */
 	if (cached && time(NULL) + 60 < cached_exp) {
-		out = json_object_get(cached);
+		out = NULL;
+		if (json_object_deep_copy(cached, &out, NULL)) {
+			json_object_put(out);
+			out = NULL;
+			kbs_seterr(e, 500, "out of memory for the token");
+		}
 		pthread_mutex_unlock(&cache_lock);
 		return out;
 	}
@@ -279,9 +289,15 @@ struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 	out = attest(c, tee, h, e);
 	curl_easy_cleanup(h);
 	if (out && json_object_object_get_ex(out, "token", &t)) {
-		json_object_put(cached);
-		cached = json_object_get(out);
-		cached_exp = jwt_exp(json_object_get_string(t));
+		struct json_object *copy = NULL;
+
+		if (!json_object_deep_copy(out, &copy, NULL)) {
+			json_object_put(cached);
+			cached = copy;
+			cached_exp = jwt_exp(json_object_get_string(t));
+		} else {
+			json_object_put(copy);
+		}
 	}
 	pthread_mutex_unlock(&cache_lock);
 	return out;
