@@ -125,6 +125,17 @@ $(BUILD)/asan/aaelctl: $(CTL_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaelctl/aae
 	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -Iuserspace/aaelctl -o $@ $(CTL_SRCS) \
 		$(LIB_SRCS) $(LIBS)
 
+# Sanitized aaeld: the host test and every VM boot of aaeld run this one
+# (tests/vm/lib.sh asan_start/asan_check; log_path reports fail the suite).
+# With gcc, libubsan beside libasan ignores log_path (and UBSAN_OPTIONS):
+# its reports would only reach aaeld's stderr. Trapping instead, ASan
+# (handle_sigill=1) writes each one to the log_path file, with its stack.
+$(BUILD)/asan/aaeld: $(D_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaeld/aaeld.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -fsanitize-undefined-trap-on-error \
+		-DAAELD_VERSION='"$(VERSION)"' -o $@ \
+		$(D_SRCS) $(LIB_SRCS) $(LIBS) $(D_LIBS)
+
 # FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=600 for a long run)
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BINS)
@@ -132,7 +143,7 @@ fuzz: $(FUZZ_BINS)
 
 # Each host test writes RESULTS/<name>.tap; every one runs, and the target
 # fails when any did (scripts/expected-results lists the names).
-host: $(BUILD)/asan/aaelctl $(BUILD)/toml-decoder $(BUILD)/asan/toml-decoder
+host: $(BUILD)/asan/aaelctl $(BUILD)/asan/aaeld $(BUILD)/toml-decoder $(BUILD)/asan/toml-decoder
 	@mkdir -p $(BUILD)/results
 	@rc=0; \
 	t() { n=$$1; shift; "$$@" > $(BUILD)/results/$$n.tap 2>&1 || rc=1; \
@@ -142,6 +153,7 @@ host: $(BUILD)/asan/aaelctl $(BUILD)/toml-decoder $(BUILD)/asan/toml-decoder
 	t trustee-tpm tests/host/test-trustee-tpm.sh; \
 	t kbs-rules tests/host/test-kbs-rules.sh; \
 	t ynl-spec tests/host/test-ynl-spec.sh; \
+	t aaeld-host tests/host/test-aaeld.sh $(BUILD)/asan/aaeld; \
 	t toml-test tests/toml/run-toml-test $(BUILD)/toml-decoder; \
 	t toml-test-asan tests/toml/run-toml-test $(BUILD)/asan/toml-decoder; \
 	exit $$rc
@@ -210,7 +222,7 @@ vm-matrix: module userspace $(BUILD)/ynl
 	tests/vm/run-matrix $(BUILD)/results
 
 # The install test boots with a staged `make install` (tests/vm/suite-install.sh).
-vm: module userspace $(BUILD)/ynl
+vm: module userspace $(BUILD)/ynl $(BUILD)/asan/aaeld
 	rm -rf $(BUILD)/stage
 	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/stage
 	depmod -b $(CURDIR)/$(BUILD)/stage $(KVER)
@@ -223,7 +235,7 @@ vm: module userspace $(BUILD)/ynl
 R := $(BUILD)/results
 check: deps
 	rm -rf $(R)
-	$(MAKE) all $(BUILD)/unit-tests $(BUILD)/asan/aaelctl $(BUILD)/asan/toml-decoder $(FUZZ_BINS)
+	$(MAKE) all $(BUILD)/unit-tests $(BUILD)/asan/aaelctl $(BUILD)/asan/aaeld $(BUILD)/asan/toml-decoder $(FUZZ_BINS)
 	scripts/step $(R) unit $(MAKE) unit
 	scripts/step $(R) host $(MAKE) host
 	scripts/step $(R) fuzz sh -c 'tests/fuzz/run-fuzz 10 > $(R)/fuzz.tap 2>&1'
@@ -245,7 +257,7 @@ demo: deps
 # the boots that add no kernel path (sha256-only TPM, aaeld) to save time.
 DEBUG_RESULTS ?= $(BUILD)/results-debug
 AAEL_SUITE_KIND ?= debug
-vm-debug: userspace $(BUILD)/ynl
+vm-debug: userspace $(BUILD)/ynl $(BUILD)/asan/aaeld
 	@mkdir -p $(DEBUG_RESULTS)
 	K=$$(scripts/debug-kernel) || { \
 		echo "not ok 1 - the debug kernel and aael.ko against it build" > $(DEBUG_RESULTS)/debug-build.tap; \

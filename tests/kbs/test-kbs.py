@@ -365,6 +365,75 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(404, {"type": "NotFound", "detail": self.path})
 
 
+# --- Stall mode: a fault for aaeld's starvation test, not Trustee behaviour.
+# With --stall-at auth|attest, each request to that endpoint is accepted
+# (its headers read) and then held until a test sends
+# POST /stall/release or --stall-seconds pass; then it is answered as
+# usual, and so is every later one. GET /stall: {"held": requests held now,
+# "total": requests ever held, "released": bool}.
+import threading  # noqa: E402
+
+
+class Stall:
+    def __init__(self):
+        self.at, self.seconds = None, 60
+        self.released = threading.Event()
+        self.lock = threading.Lock()
+        self.held = self.total = 0
+
+    @staticmethod
+    def add_args(p):
+        p.add_argument("--stall-at", choices=("auth", "attest"),
+                       help="hold requests to /kbs/v0/<this> (see Stall)")
+        p.add_argument("--stall-seconds", type=float, default=60,
+                       help="release held requests after this long at most")
+
+    def configure(self, a):
+        self.at, self.seconds = a.stall_at, a.stall_seconds
+
+    def hold(self, path):
+        if self.at is None or path != "/kbs/v0/" + self.at or self.released.is_set():
+            return
+        with self.lock:
+            self.held += 1
+            self.total += 1
+        self.released.wait(self.seconds)
+        with self.lock:
+            self.held -= 1
+
+    def control(self, handler, method):
+        """Answers /stall requests; False for any other path."""
+        if handler.path == "/stall" and method == "GET":
+            with self.lock:
+                handler.reply(200, {"held": self.held, "total": self.total,
+                                    "released": self.released.is_set()})
+        elif handler.path == "/stall/release" and method == "POST":
+            self.released.set()
+            handler.reply(200, {"released": True})
+        else:
+            return False
+        return True
+
+
+STALL = Stall()
+_post, _get = Handler.do_POST, Handler.do_GET
+
+
+def _stalling_post(self):
+    if not STALL.control(self, "POST"):
+        STALL.hold(self.path)
+        _post(self)
+
+
+def _stalling_get(self):
+    if not STALL.control(self, "GET"):
+        _get(self)
+
+
+Handler.do_POST, Handler.do_GET = _stalling_post, _stalling_get
+# --- end of stall mode
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=8080)
@@ -381,7 +450,9 @@ def main():
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
     p.add_argument("--tls-key", help="... and this private key (PEM)")
     p.add_argument("-v", "--verbose", action="store_true")
+    STALL.add_args(p)
     a = p.parse_args()
+    STALL.configure(a)
     global SERVER
     SERVER = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     if a.tls_cert:

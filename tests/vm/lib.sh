@@ -338,3 +338,25 @@ digs = b"".join(struct.pack("<I", 8) + b"".join(struct.pack("<H", 32) + p + byte
 open(sys.argv[2], "wb").write(sel + struct.pack("<I", 3) + digs)
 PY
 }
+
+# The suites run aaeld built with ASan/UBSan (make build/asan/aaeld):
+# asan_start sends every report to $AAEL_OUT/asan-aaeld.PID (none left from
+# an earlier run), asan_check fails on any. Only aaeld reads ASAN_OPTIONS:
+# nothing else in the guest is sanitized.
+AAELD_ASAN=/mnt/build/asan/aaeld
+asan_start() {
+	rm -f "$AAEL_OUT"/asan-aaeld.*
+	# handle_sigill: UBSan traps in this build (see the Makefile)
+	export ASAN_OPTIONS="log_path=$AAEL_OUT/asan-aaeld:detect_leaks=1:handle_sigill=1"
+	check "aaeld under test is the ASan/UBSan build" sh -c \
+		"[ -x $AAELD_ASAN ] && nm -D $AAELD_ASAN | grep -q __asan_init"
+}
+asan_check() {
+	reports=$(ls "$AAEL_OUT"/asan-aaeld.* 2>/dev/null)
+	if [ -z "$reports" ]; then
+		ok "no ASan/UBSan report from any aaeld of this suite"
+	else
+		# shellcheck disable=SC2086
+		not_ok "no ASan/UBSan report from any aaeld of this suite" "$(head -n 80 $reports)"
+	fi
+}

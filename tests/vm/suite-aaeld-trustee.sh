@@ -11,7 +11,7 @@
 # line, a trailing '/', no token hiding later events.
 SUITE=aaeld-trustee
 . /mnt/tests/vm/lib.sh
-D=/mnt/build/aaeld
+D=$AAELD_ASAN
 CTL=/mnt/build/aaelctl
 PY=/usr/bin/python3
 export TPM2TOOLS_TCTI=device:/dev/tpmrm0
@@ -45,6 +45,7 @@ initdata() {	# ALGORITHM NOTE: an Init-Data document whose aa.toml names the KBS
 	printf 'version = "0.1.0"\nalgorithm = "%s"\n[data]\n"aa.toml" = """\n[eventlog_config]\nenable_eventlog = true\n[token_configs.kbs]\nurl = "%s"\n"""\nnote = "%s"\n' "$1" "$KURL" "$2"
 }
 
+asan_start
 load_hashes
 check "insmod aael.ko (TPM, PCR 23)" insmod $KO
 $PY /mnt/tests/kbs/test-kbs.py --port 8080 > /tmp/kbs.log 2>&1 &
@@ -376,4 +377,5 @@ kill $K256 $K384 $K512
 wait $K256 $K384 $K512 2>/dev/null
 kill $KBS
 wait $KBS 2>/dev/null
+asan_check
 finish

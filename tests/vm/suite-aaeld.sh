@@ -7,7 +7,7 @@
 # documented formats (hashlib, no libaael); nothing waits by sleeping.
 SUITE=aaeld
 . /mnt/tests/vm/lib.sh
-D=/mnt/build/aaeld
+D=$AAELD_ASAN
 CTL=/mnt/build/aaelctl
 L=/mnt/build/aael-load
 PY=/usr/bin/python3
@@ -36,6 +36,7 @@ http() {
 count() { cat $A/runtime_measurements_count; }
 is_error_json() { jq -e '(.error | type) == "string" and (.detail | type) == "string"' /tmp/body > /dev/null 2>&1; }
 
+asan_start
 load_hashes
 $PY /mnt/tests/kbs/test-kbs.py --port 8080 --ttl $KBS_TTL --key-out /tmp/kbs.pem > /tmp/kbs.log 2>&1 &
 KBS=$!
@@ -336,6 +337,105 @@ bad "an unreachable KBS: 503" 503 GET "/aa/token?token_type=kbs"
 check "aaeld is still up after the KBS errors" sh -c "curl -s -m 60 $URL/info | jq -e .name"
 stop_aaeld
 
+# No starvation (aaeld(8), SLOW REQUESTS): 8 token requests held by a KBS
+# that answers /auth and then stalls at /attest (tests/kbs/test-kbs.py
+# --stall-at attest, released by the test, 60 s at most) take every token
+# slot, while POST /aa/aael is answered and recorded within 5 s each; the
+# 9th token request gets 503 and Retry-After at once. A bound far from the
+# stall, not a benchmark.
+$PY /mnt/tests/kbs/test-kbs.py --port 8083 --stall-at attest --stall-seconds 60 > /tmp/kbs-stall.log 2>&1 &
+KST=$!
+wait_http http://127.0.0.1:8083/stats
+printf '[eventlog_config]\ninit_pcr = 23\nenable_eventlog = true\n[token_configs.kbs]\nurl = "http://127.0.0.1:8083"\n' > /tmp/aa-stall.toml
+start_aaeld -c /tmp/aa-stall.toml --attestation-api on --tee tpm
+# One Python process drives it all (in-guest process starts take seconds
+# under TCG; the hold must stay well inside aaeld's own 30 s KBS timeout).
+# Once released, each token may take a handshake and a TPM quote of its
+# own, one quote at a time: minutes on a loaded TCG host, hence the bounds.
+c=$(count)
+$PY - > /tmp/starve.json <<'PY'
+import http.client, json, threading, time
+A, K = ("127.0.0.1", 8006), ("127.0.0.1", 8083)
+def req(addr, method, path, body=None, timeout=5):
+    t0 = time.monotonic()
+    try:
+        c = http.client.HTTPConnection(*addr, timeout=timeout)
+        c.request(method, path, body, {"Content-Type": "application/json"} if body else {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+    except OSError as e:
+        return {"status": None, "error": repr(e), "secs": time.monotonic() - t0}
+    try:
+        j = json.loads(data)
+    except ValueError:
+        j = None
+    return {"status": r.status, "retry_after": r.getheader("Retry-After"), "json": j,
+            "secs": time.monotonic() - t0}
+def until(pred, secs):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        try:
+            if pred():
+                return True
+        except (TypeError, KeyError):
+            pass
+        time.sleep(0.1)
+    return False
+tokens = [None] * 8
+def token(i):
+    tokens[i] = req(A, "GET", "/aa/token?token_type=kbs", timeout=600)
+threads = [threading.Thread(target=token, args=(i,)) for i in range(8)]
+for t in threads:
+    t.start()
+res = {"running8": until(lambda: req(A, "GET", "/info")["json"]["slow_requests"]["token"]["running"] == 8, 60),
+       "held": until(lambda: req(K, "GET", "/stall")["json"]["held"] >= 1, 60)}
+t_held = time.monotonic()
+res["held_n"] = req(K, "GET", "/stall")["json"]["held"]
+res["ninth"] = req(A, "GET", "/aa/token?token_type=kbs")
+res["posts"] = [req(A, "POST", "/aa/aael", json.dumps({"domain": "starve", "operation": "post",
+                                                      "content": str(i)})) for i in range(1, 11)]
+res["log"] = req(A, "GET", "/aa/aael?from=0&limit=10000")
+res["answered_while_held"] = sum(t is not None for t in tokens)
+res["hold_secs"] = time.monotonic() - t_held
+req(K, "POST", "/stall/release", "{}")
+t_rel = time.monotonic()
+for t in threads:
+    t.join(610)
+res["tokens"] = [t and t["status"] for t in tokens]
+res["token_errors"] = [t and (t.get("error") or (t["json"] or {}).get("detail")) for t in tokens]
+res["release_secs"] = time.monotonic() - t_rel
+res["running_after"] = until(lambda: req(A, "GET", "/info")["json"]["slow_requests"]["token"]["running"] == 0, 30)
+json.dump(res, __import__("sys").stdout)
+PY
+# j FILTER: it holds on the driver's results; else they are shown (less the POSTs)
+j() {
+	[ -s /tmp/starve.json ] && jq -e "$1" /tmp/starve.json > /dev/null && return
+	jq -c 'del(.posts)' /tmp/starve.json 2>&1 || echo "no results from the driver"
+	return 1
+}
+if j '.running8 and .held'; then
+	ok "8 token requests running in aaeld, $(jq .held_n /tmp/starve.json) held by the KBS at /attest"
+else
+	not_ok "8 token requests running in aaeld, the KBS holding some at /attest" "$(cat /tmp/starve.json)"
+fi
+check "the 9th token request: 503 at once, Retry-After: 5, {error, detail} naming the cap" \
+	j '.ninth | .status == 503 and .retry_after == "5" and (.json.detail | test("8 token requests.*--max-token-requests"))'
+check "10 POST /aa/aael while the 8 hang: each 200 within 5 s (slowest $(jq '[.posts[].secs] | max' /tmp/starve.json 2>/dev/null) s)" \
+	j '[.posts[] | select(.status == 200 and .secs < 5)] | length == 10'
+expect "... each recorded once, in order" \
+	"$(count) $(tail -n 10 $A/ascii_runtime_measurements | sed -n 's/.* starve post \([0-9]*\)$/\1/p' | tr '\n' ' ')" \
+	"$((c + 10)) 1 2 3 4 5 6 7 8 9 10 "
+check "GET /aa/aael (its own cap) is answered meanwhile: the whole log, within 5 s" \
+	j ".log | .status == 200 and .secs < 5 and (.json.records | length) == $((c + 10))"
+check "none of the 8 was answered while the KBS held them ($(jq .hold_secs /tmp/starve.json 2>/dev/null) s)" \
+	j '.answered_while_held == 0'
+check "released: the 8 get their tokens (200 each, $(jq .release_secs /tmp/starve.json 2>/dev/null) s), the token slots are free again" \
+	j '.tokens == [200, 200, 200, 200, 200, 200, 200, 200] and .running_after'
+stop_aaeld
+kill $KST
+wait $KST 2>/dev/null
+
 # The KBS over HTTPS, trusted through aa.toml's cert (a CA made here):
 # the token comes; with another CA the request fails cleanly (502/503).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
@@ -477,4 +577,5 @@ expect "restart: the restarted aaeld serves the same log" \
 stop_aaeld
 kill $KBS
 wait $KBS 2>/dev/null
+asan_check
 finish

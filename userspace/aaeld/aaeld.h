@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "aael.h"
 
 struct json_object;
@@ -113,14 +114,25 @@ char *kbs_url_base(const char *url);
 int jadd(struct json_object *o, const char *key, struct json_object *v);
 
 /* http.c */
+/* Routes that wait on the KBS, the TPM or the whole log: each class runs
+ * at most max_slow[class] requests at once, on threads of their own. */
+enum slow_class { SLOW_TOKEN, SLOW_EVIDENCE, SLOW_LOG, SLOW_CLASSES };
+#define SLOW_MAX 64			/* the most a --max-*-requests may allow */
+
 struct aaeld {
 	struct aaeld_config config;
 	enum tee tee;
 	bool aa_routes;			/* agent.guest_components_rest_api */
 	size_t max_body;
 	unsigned int max_rate;		/* POST /aa/aael per second, 0: no limit */
+	unsigned int max_slow[SLOW_CLASSES];
+	const char *listen;		/* as given */
+	const char *listen_unix;	/* unix:PATH, else listen_addr */
+	struct sockaddr_storage listen_addr;
 };
-int http_serve(struct aaeld *d, const char *listen);
+/* --listen ADDR:PORT, [ADDR6]:PORT or unix:PATH into d, or -1 with err. */
+int http_listen_parse(struct aaeld *d, const char *listen, char *err);
+int http_serve(struct aaeld *d);
 
 /* shared helpers */
 char *b64_encode(const uint8_t *p, size_t n, bool url);

@@ -132,7 +132,8 @@ static struct json_object *attest(struct session *s, struct kbs_error *e)
 	}
 	ev = evidence_get(s->tee, rd, rd_len, err);
 	if (!ev) {
-		kbs_seterr(e, 500, "evidence: %s", err);
+		/* as GET /aa/evidence answers it (aaeld(8)) */
+		kbs_seterr(e, 503, "evidence: %s", err);
 		goto out;
 	}
 	json_object_put(req);

@@ -17,7 +17,8 @@ static void usage(FILE *out)
 		"usage: aaeld [-c|--config aa.toml] [--initdata FILE]\n"
 		"             [--listen ADDR:PORT|unix:PATH] [--tee auto|tpm|tdx|sample]\n"
 		"             [--cmdline FILE] [--attestation-api on|off] [--max-body BYTES]\n"
-		"             [--max-rate RECORDS_PER_SECOND]\n\n"
+		"             [--max-rate RECORDS_PER_SECOND] [--max-token-requests N]\n"
+		"             [--max-evidence-requests N] [--max-log-requests N]\n\n"
 		"Serves POST/GET /aa/aael, GET /aa/evidence, GET /aa/token and GET /info\n"
 		"on 127.0.0.1:8006 (loopback clients only). The /aa/ routes need\n"
 		"agent.guest_components_rest_api=attestation (or =all) on the kernel\n"
@@ -133,6 +134,77 @@ static int kbs_from_params(struct aaeld_config *c, const char *cmdline)
 	return 0;
 }
 
+/* A --max-*-requests value: 1..SLOW_MAX */
+static bool parse_slots(const char *s, unsigned int *v)
+{
+	char *end;
+	unsigned long n;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	n = strtoul(s, &end, 10);
+	if (*end || !n || n > SLOW_MAX)
+		return false;
+	*v = (unsigned int)n;
+	return true;
+}
+
+/* Everything after the options; d->config is freed by the caller. */
+static int run(struct aaeld *d, const char *config, const char *initdata,
+	       const char *tee, const char *api, const char *cmdline,
+	       const char *listen)
+{
+	char err[AAEL_ERRLEN];
+	int rc;
+
+	if (http_listen_parse(d, listen, err)) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return 2;
+	}
+	/* Without aa.toml the event log is on: that is what aaeld is for. */
+	d->config.enable_eventlog = !config;
+	if (config && config_load(&d->config, config, err)) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return 2;
+	}
+	if (initdata && initdata_load(&d->config, initdata, err)) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return 2;
+	}
+	if (!strcmp(tee, "auto")) {
+		d->tee = tee_detect();
+	} else if (tee_from_name(tee, &d->tee)) {
+		fprintf(stderr, "aaeld: --tee %s: expected auto, tpm, tdx or sample\n", tee);
+		return 2;
+	}
+	if (bind_initdata(d))
+		return 2;
+	if (initdata_apply(&d->config, err)) {
+		fprintf(stderr, "aaeld: %s\n", err);
+		return 2;
+	}
+	if (api) {
+		d->aa_routes = !strcmp(api, "on");
+	} else {
+		size_t len;
+		char *text = read_text_file(cmdline, &len, err);
+
+		if (!text) {
+			fprintf(stderr, "aaeld: %s\n", err);
+			return 2;
+		}
+		d->aa_routes = cmdline_enables_aa(text);
+		free(text);
+	}
+	if (!config && !d->config.initdata_aa && kbs_from_params(&d->config, cmdline))
+		return 2;
+	check_register(&d->config);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = http_serve(d);
+	curl_global_cleanup();
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -144,19 +216,28 @@ int main(int argc, char **argv)
 		{ "attestation-api", required_argument, NULL, 'a' },
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "max-rate", required_argument, NULL, 'r' },
+		{ "max-token-requests", required_argument, NULL, 'T' },
+		{ "max-evidence-requests", required_argument, NULL, 'E' },
+		{ "max-log-requests", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	const char *listen = "127.0.0.1:8006", *cmdline = "/proc/cmdline";
 	const char *config = NULL, *initdata = NULL, *tee = "auto", *api = NULL;
-	struct aaeld d = { .max_body = 64 * 1024 };
-	char err[AAEL_ERRLEN], *end;
+	/*
+	 * Slow requests at once: 8 KBS handshakes (the token route's callers
+	 * are few: the guest's agents), 4 evidence and 4 log reads (each holds
+	 * the whole log in memory while it is serialised).
+	 */
+	struct aaeld d = { .max_body = 64 * 1024,
+			   .max_slow = { [SLOW_TOKEN] = 8, [SLOW_EVIDENCE] = 4,
+					 [SLOW_LOG] = 4 } };
+	char *end;
 	unsigned long rate = 0;
-	bool bad_rate = false;
+	bool bad = false;
 	int o;
 
-	config_defaults(&d.config);
 	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': config = optarg; break;
@@ -166,58 +247,22 @@ int main(int argc, char **argv)
 		case 'k': cmdline = optarg; break;
 		case 'a': api = optarg; break;
 		case 'm': d.max_body = strtoul(optarg, NULL, 10); break;
-		case 'r': rate = strtoul(optarg, &end, 10); bad_rate = *end || rate > 1000000; break;
+		case 'r': rate = strtoul(optarg, &end, 10); bad |= *end || rate > 1000000; break;
+		case 'T': bad |= !parse_slots(optarg, &d.max_slow[SLOW_TOKEN]); break;
+		case 'E': bad |= !parse_slots(optarg, &d.max_slow[SLOW_EVIDENCE]); break;
+		case 'L': bad |= !parse_slots(optarg, &d.max_slow[SLOW_LOG]); break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("aaeld %s\n", AAELD_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	d.max_rate = (unsigned int)rate;
-	if (optind != argc || d.max_body < 64 || bad_rate || (api && strcmp(api, "on") && strcmp(api, "off"))) {
+	if (optind != argc || d.max_body < 64 || bad || (api && strcmp(api, "on") && strcmp(api, "off"))) {
 		usage(stderr);
 		return 2;
 	}
-	/* Without aa.toml the event log is on: that is what aaeld is for. */
-	d.config.enable_eventlog = !config;
-	if (config && config_load(&d.config, config, err)) {
-		fprintf(stderr, "aaeld: %s\n", err);
-		return 2;
-	}
-	if (initdata && initdata_load(&d.config, initdata, err)) {
-		fprintf(stderr, "aaeld: %s\n", err);
-		return 2;
-	}
-	if (!strcmp(tee, "auto")) {
-		d.tee = tee_detect();
-	} else if (tee_from_name(tee, &d.tee)) {
-		fprintf(stderr, "aaeld: --tee %s: expected auto, tpm, tdx or sample\n", tee);
-		return 2;
-	}
-	if (bind_initdata(&d))
-		return 2;
-	if (initdata_apply(&d.config, err)) {
-		fprintf(stderr, "aaeld: %s\n", err);
-		return 2;
-	}
-	if (api) {
-		d.aa_routes = !strcmp(api, "on");
-	} else {
-		size_t len;
-		char *text = read_text_file(cmdline, &len, err);
-
-		if (!text) {
-			fprintf(stderr, "aaeld: %s\n", err);
-			return 2;
-		}
-		d.aa_routes = cmdline_enables_aa(text);
-		free(text);
-	}
-	if (!config && !d.config.initdata_aa && kbs_from_params(&d.config, cmdline))
-		return 2;
-	check_register(&d.config);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	o = http_serve(&d, listen);
-	curl_global_cleanup();
-	config_free(&d.config);	/* LeakSanitizer checks the exit too */
-	return o ? 1 : 0;
+	config_defaults(&d.config);
+	o = run(&d, config, initdata, tee, api, cmdline, listen);
+	config_free(&d.config);
+	return o;
 }
