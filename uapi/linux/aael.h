@@ -208,6 +208,7 @@ enum aael_cmd {
 	AAEL_CMD_NEW_RECORD,
 	__AAEL_CMD_MAX,
 };
+
 #define AAEL_CMD_MAX (__AAEL_CMD_MAX - 1)
 
 enum aael_attr {
@@ -232,6 +233,7 @@ enum aael_attr {
 	AAEL_ATTR_STATE,		/* u8, enum aael_state */
 	__AAEL_ATTR_MAX,
 };
+
 #define AAEL_ATTR_MAX (__AAEL_ATTR_MAX - 1)
 
 /* AAEL_ATTR_STATE; also the "state:" line of the register file */
@@ -246,6 +248,7 @@ enum aael_digest_attr {
 	AAEL_DIGEST_VALUE,		/* binary */
 	__AAEL_DIGEST_MAX,
 };
+
 #define AAEL_DIGEST_MAX (__AAEL_DIGEST_MAX - 1)
 
 #endif /* _UAPI_LINUX_AAEL_H */
