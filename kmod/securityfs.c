@@ -120,6 +120,12 @@ static void *aael_ascii_next(struct seq_file *m, void *v, loff_t *pos)
 	return (void *)aael_log_record(++*pos);
 }
 
+/*
+ * Control characters and '\' as \xHH, so that one record is one line
+ * that shows what it holds: C0 and DEL bytes, and both bytes of a C1
+ * control (U+0080..U+009F, UTF-8 c2 80..c2 9f: U+0085 is a line break to
+ * some readers). The text is valid UTF-8, so 0xc2 always leads a pair.
+ */
 static void aael_seq_escape(struct seq_file *m, const char *s, u32 len)
 {
 	u32 i;
@@ -127,10 +133,15 @@ static void aael_seq_escape(struct seq_file *m, const char *s, u32 len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = s[i];
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
+		if (c == 0xc2 && i + 1 < len && (u8)s[i + 1] >= 0x80 &&
+		    (u8)s[i + 1] <= 0x9f) {
+			seq_printf(m, "\\x%02x\\x%02x", c, (u8)s[i + 1]);
+			i++;
+		} else if (c < 0x20 || c == 0x7f || c == '\\') {
 			seq_printf(m, "\\x%02x", c);
-		else
+		} else {
 			seq_putc(m, c);
+		}
 	}
 }
 
