@@ -171,5 +171,11 @@ module_exit(aael_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Runtime attestation event log (AAEL) bound to a TPM PCR or TDX RTMR");
 MODULE_AUTHOR("The aael developers");
-MODULE_SOFTDEP("pre: sha256 sha384 sha512");
+/*
+ * The hashes of every bank; and the TPM drivers of x86 VMs and hosts, so
+ * that a load from modules-load.d cannot run before the TPM's chip is
+ * registered (a modprobe returns once the driver has probed). Where they
+ * are built in, as in Debian's kernels, this costs nothing.
+ */
+MODULE_SOFTDEP("pre: sha256 sha384 sha512 tpm_tis tpm_crb");
 MODULE_VERSION("0.1.0");
