@@ -21,6 +21,8 @@
  *
  * securityfs interface: /sys/kernel/security/aael/
  * ------------------------------------------------
+ * (Also described file by file in docs/ABI/testing/securityfs-aael, which
+ * the VM suite checks against the files the module creates.)
  * event (0200, write)
  *	One write() is one event: "domain operation content". The text is
  *	split at its first two spaces. Domain and operation are non-empty and
