@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/tpm.h>
 #include <linux/slab.h>
 #include <linux/delay.h>
@@ -163,8 +164,24 @@ static int aael_tpm_extend_one(struct tpm_chip *chip, u32 pcr,
 	return rc;
 }
 
+/*
+ * The kernel's own fault injection (fail_function, CONFIG_FAIL_FUNCTION)
+ * may override the three functions marked ALLOW_ERROR_INJECTION below.
+ * It returns the injected errno at the function's entry, so the body
+ * never runs: on aael_tpm_sent(), which only hands back the result of an
+ * extend the TPM already ran, that is an extend applied but reported as
+ * failed; on aael_tpm_send() an extend the TPM never saw; on
+ * aael_tpm_read() a read-back that fails. noinline and __noclone keep one
+ * out-of-line copy, the one every call goes through.
+ */
+static noinline __noclone int aael_tpm_sent(int rc)
+{
+	return rc;
+}
+ALLOW_ERROR_INJECTION(aael_tpm_sent, ERRNO);
+
 /* tpm_pcr_extend(), or the fault a test asked for in its place. */
-static int aael_tpm_send(struct aael_register *reg)
+static noinline __noclone int aael_tpm_send(struct aael_register *reg)
 {
 	struct aael_tpm *tpm = reg->priv;
 	int rc;
@@ -182,12 +199,14 @@ static int aael_tpm_send(struct aael_register *reg)
 					 reg->algs[0].digest_size);
 		return rc ?: -ETIME;
 	default:
-		return tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
+		rc = tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
+		return aael_tpm_sent(rc);
 	}
 }
+ALLOW_ERROR_INJECTION(aael_tpm_send, ERRNO);
 
-static int aael_tpm_read(struct aael_register *reg, unsigned int bank,
-			 u8 *value)
+static noinline __noclone int aael_tpm_read(struct aael_register *reg,
+					    unsigned int bank, u8 *value)
 {
 	struct aael_tpm *tpm = reg->priv;
 	struct tpm_digest d = { .alg_id = reg->algs[bank].alg_id };
@@ -201,6 +220,7 @@ static int aael_tpm_read(struct aael_register *reg, unsigned int bank,
 	memcpy(value, d.digest, reg->algs[bank].digest_size);
 	return 0;
 }
+ALLOW_ERROR_INJECTION(aael_tpm_read, ERRNO);
 
 /*
  * The read-back retries for about 3.5 s: a TPM whose answer timed out is
@@ -440,7 +460,8 @@ int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe)
 
 	rc = tpm_is_tpm2(chip);
 	if (rc < 0) {
-		pr_err("cannot tell the TPM's version: %d\n", rc);
+		pr_err("cannot tell whether the TPM is a TPM 2.0 (error %d): backend=tpm refused\n",
+		       rc);
 		return rc;
 	}
 	if (!rc) {

@@ -122,7 +122,11 @@
  *				the next N (1..1000) TPM extends end in -ETIME
  *				after the extend was sent (applied), without
  *				sending it (lost), or after extending the first
- *				bank alone (broken); "none" disarms.
+ *				bank alone (broken); "none" disarms. Kernels
+ *				with fail_function can inject -ETIME into
+ *				aael_tpm_sent (after the extend ran),
+ *				aael_tpm_send (instead of sending it) and
+ *				aael_tpm_read (the read-back) instead.
  * tdx_emulated_busy=N		tests only, backend=tdx-emulated (ignored by
  *				the others): the next N emulated TDCALLs fail
  *				with TDX_OPERAND_BUSY. Writable at run time.
