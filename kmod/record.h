@@ -12,6 +12,7 @@
 #include <linux/errno.h>
 #else
 #include <stddef.h>
+#include <stdint.h>
 #include <errno.h>
 #include <linux/types.h>
 typedef __u8 u8;
