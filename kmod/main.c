@@ -3,6 +3,8 @@
  * aael: in-kernel runtime attestation event log. Module parameters, the
  * choice of register, and the order things come up and go down in.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
@@ -86,7 +88,7 @@ static int aael_register_auto(void)
 	}
 	rc = aael_register_tpm();
 	if (rc == -ENODEV)
-		pr_err("aael: no hardware register found; backend=software gives an emulated one (not hardware-backed)\n");
+		pr_err("no hardware register found; backend=software gives an emulated one (not hardware-backed)\n");
 	return rc;
 }
 
@@ -104,7 +106,7 @@ static int aael_register_init(void)
 		return aael_register_soft_init(&aael_reg,
 					       aael_pcr(AAEL_DEFAULT_PCR),
 					       banks);
-	pr_err("aael: backend=%s: expected auto, tdx, tpm, tdx-emulated or software\n",
+	pr_err("backend=%s: expected auto, tdx, tpm, tdx-emulated or software\n",
 	       backend);
 	return -EINVAL;
 }
@@ -114,7 +116,7 @@ static int __init aael_init(void)
 	int rc;
 
 	if (aael_test_unsafe)
-		pr_warn("aael: test_unsafe=1: PCR policy off and unloading allowed; never use this outside tests\n");
+		pr_warn("test_unsafe=1: PCR policy off and unloading allowed; never use this outside tests\n");
 	rc = aael_register_init();
 	if (rc)
 		goto err_register;
@@ -134,11 +136,11 @@ static int __init aael_init(void)
 	if (rc)
 		goto err_securityfs;
 	aael_measure_accept();
-	pr_info("aael: logging to %s (backend %s, records numbered %u), %u bank(s)\n",
+	pr_info("logging to %s (backend %s, records numbered %u), %u bank(s)\n",
 		aael_reg.name, aael_reg.backend, aael_reg.index,
 		aael_reg.nr_banks);
 	if (!aael_reg.hardware)
-		pr_warn("aael: the %s register is emulated in kernel memory and proves nothing to a verifier\n",
+		pr_warn("the %s register is emulated in kernel memory and proves nothing to a verifier\n",
 			aael_reg.backend);
 	return 0;
 
@@ -170,5 +172,11 @@ module_exit(aael_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Runtime attestation event log (AAEL) bound to a TPM PCR or TDX RTMR");
 MODULE_AUTHOR("The aael developers");
-MODULE_SOFTDEP("pre: sha256 sha384 sha512");
+/*
+ * The hashes of every bank; and the TPM drivers of x86 VMs and hosts, so
+ * that a load from modules-load.d cannot run before the TPM's chip is
+ * registered (a modprobe returns once the driver has probed). Where they
+ * are built in, as in Debian's kernels, this costs nothing.
+ */
+MODULE_SOFTDEP("pre: sha256 sha384 sha512 tpm_tis tpm_crb");
 MODULE_VERSION("0.1.0");

@@ -77,7 +77,34 @@ static int utf8_valid(const u8 *s, size_t len)
 	return 1;
 }
 
-/* Domain and operation: non-empty, no whitespace, no control byte. */
+/*
+ * Whether s starts with the UTF-8 form of a C1 control (U+0080..U+009F)
+ * or of a non-ASCII Unicode White_Space character: U+0085, U+00A0,
+ * U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+ */
+static int name_space_at(const u8 *s, size_t left)
+{
+	if (left >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0xa0)
+		return 1;
+	if (left < 3)
+		return 0;
+	if (s[0] == 0xe1)
+		return s[1] == 0x9a && s[2] == 0x80;
+	if (s[0] == 0xe2 && s[1] == 0x80)
+		return (s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 ||
+		       s[2] == 0xa9 || s[2] == 0xaf;
+	if (s[0] == 0xe2)
+		return s[1] == 0x81 && s[2] == 0x9f;
+	if (s[0] == 0xe3)
+		return s[1] == 0x80 && s[2] == 0x80;
+	return 0;
+}
+
+/*
+ * Domain and operation: non-empty, no whitespace and no control
+ * character, ASCII or not: verifiers split and compare these fields, and
+ * a name that looks like another must not be one.
+ */
 static int name_valid(const char *s, size_t len)
 {
 	size_t i;
@@ -87,7 +114,8 @@ static int name_valid(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		u8 c = s[i];
 
-		if (c <= 0x20 || c == 0x7f)
+		if (c <= 0x20 || c == 0x7f ||
+		    name_space_at((const u8 *)s + i, len - i))
 			return 0;
 	}
 	return 1;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Bank bookkeeping shared by every register backend. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <crypto/hash.h>
 #include <linux/err.h>
 #include <linux/printk.h>
@@ -14,13 +16,13 @@ int aael_register_add_bank(struct aael_register *reg, u16 alg_id,
 	if (reg->nr_banks == AAEL_MAX_BANKS)
 		return -E2BIG;
 	if (!size) {
-		pr_err("aael: bank algorithm 0x%04x is not supported\n",
+		pr_err("bank algorithm 0x%04x is not supported\n",
 		       alg_id);
 		return -EOPNOTSUPP;
 	}
 	tfm = crypto_alloc_shash(hash_name, 0, 0);
 	if (IS_ERR(tfm)) {
-		pr_err("aael: no kernel hash %s for bank 0x%04x (%ld)\n",
+		pr_err("no kernel hash %s for bank 0x%04x (%ld)\n",
 		       hash_name, alg_id, PTR_ERR(tfm));
 		return PTR_ERR(tfm);
 	}

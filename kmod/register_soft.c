@@ -4,6 +4,8 @@
  * neither a TPM nor TDX, and for tests. It proves nothing to a verifier;
  * everything that describes it says so.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "register.h"
@@ -63,12 +65,14 @@ static const char *aael_soft_hash_name(u16 alg_id)
 int aael_register_soft_init(struct aael_register *reg, u32 index,
 			    const char *banks)
 {
+	struct aael_soft *soft;
 	char *list, *cursor, *name;
 	int rc = 0;
 
-	reg->priv = kzalloc(sizeof(struct aael_soft), GFP_KERNEL);
-	if (!reg->priv)
+	soft = kzalloc(sizeof(*soft), GFP_KERNEL);
+	if (!soft)
 		return -ENOMEM;
+	reg->priv = soft;
 	reg->backend = "software";
 	reg->hardware = false;
 	reg->index = index;
@@ -84,8 +88,7 @@ int aael_register_soft_init(struct aael_register *reg, u32 index,
 		unsigned int i;
 
 		if (!alg) {
-			pr_err("aael: banks=: unknown algorithm \"%s\"\n",
-			       name);
+			pr_err("banks=: unknown algorithm \"%s\"\n", name);
 			rc = -EINVAL;
 			break;
 		}
@@ -93,7 +96,7 @@ int aael_register_soft_init(struct aael_register *reg, u32 index,
 			if (reg->algs[i].alg_id == alg)
 				rc = -EINVAL;
 		if (rc) {
-			pr_err("aael: banks=: %s listed twice\n", name);
+			pr_err("banks=: %s listed twice\n", name);
 			break;
 		}
 		rc = aael_register_add_bank(reg, alg,

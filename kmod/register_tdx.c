@@ -26,6 +26,8 @@
  *    that size, so kzalloc(1024) gives the 1024-byte alignment
  *    TDG.MR.REPORT requires.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -181,12 +183,12 @@ static int aael_tdx_extend(struct aael_register *reg, const u8 *rec)
 		aael_tdx_busy_wait();
 	}
 	if (rc == -EBUSY) {
-		pr_warn_ratelimited("aael: RTMR%u extend still busy after %u tries: record refused\n",
+		pr_warn_ratelimited("RTMR%u extend still busy after %u tries: record refused\n",
 				    tdx->rtmr, AAEL_TDX_TRIES);
 		return -EBUSY;
 	}
 	if (rc) {
-		pr_warn_ratelimited("aael: RTMR%u extend failed: %d\n",
+		pr_warn_ratelimited("RTMR%u extend failed: %d\n",
 				    tdx->rtmr, rc);
 		return -EIO;
 	}
@@ -210,7 +212,7 @@ static int aael_tdx_read(struct aael_register *reg, unsigned int bank,
 		aael_tdx_busy_wait();
 	}
 	if (rc) {
-		pr_warn_ratelimited("aael: TDREPORT for RTMR%u failed: %d\n",
+		pr_warn_ratelimited("TDREPORT for RTMR%u failed: %d\n",
 				    tdx->rtmr, rc);
 		return rc;
 	}
@@ -238,11 +240,11 @@ static int aael_tdx_available(void)
 {
 #if !IS_ENABLED(CONFIG_INTEL_TDX_GUEST) || !defined(AAEL_HAVE_TDX_EXTEND) || \
 	!defined(AAEL_HAVE_TDX_REPORT)
-	pr_err("aael: backend=tdx: this kernel cannot extend an RTMR (needs 6.16+ with CONFIG_INTEL_TDX_GUEST); backend=tdx-emulated runs the same code on emulated registers, for tests\n");
+	pr_err("backend=tdx: this kernel cannot extend an RTMR (needs 6.16+ with CONFIG_INTEL_TDX_GUEST); backend=tdx-emulated runs the same code on emulated registers, for tests\n");
 	return -EOPNOTSUPP;
 #else
 	if (!aael_tdx_guest()) {
-		pr_err("aael: backend=tdx: not a TDX guest\n");
+		pr_err("backend=tdx: not a TDX guest\n");
 		return -ENODEV;
 	}
 	return 0;
@@ -284,11 +286,11 @@ int aael_register_tdx_init(struct aael_register *reg, u32 pcr, bool emulated,
 	/* As for a PCR: a log started now must be able to replay it. */
 	rc = aael_tdx_read(reg, 0, value);
 	if (rc) {
-		pr_err("aael: cannot read RTMR%u: %d\n", tdx->rtmr, rc);
+		pr_err("cannot read RTMR%u: %d\n", tdx->rtmr, rc);
 		return rc;
 	}
 	if (memchr_inv(value, 0, AAEL_TDX_DIGEST)) {
-		pr_err("aael: RTMR%u was already extended (%*phN...): a log started now could never replay it\n",
+		pr_err("RTMR%u was already extended (%*phN...): a log started now could never replay it\n",
 		       tdx->rtmr, 8, value);
 		return -EBUSY;
 	}

@@ -12,6 +12,9 @@
  * shadow, the value every bank holds if the log is right, kept here in
  * software (a PCR read per record would halve the recording rate).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/error-injection.h>
 #include <linux/tpm.h>
 #include <linux/slab.h>
 #include <linux/delay.h>
@@ -191,8 +194,24 @@ static int aael_tpm_extend_one(struct tpm_chip *chip, u32 pcr,
 	return rc;
 }
 
+/*
+ * The kernel's own fault injection (fail_function, CONFIG_FAIL_FUNCTION)
+ * may override the three functions marked ALLOW_ERROR_INJECTION below.
+ * It returns the injected errno at the function's entry, so the body
+ * never runs: on aael_tpm_sent(), which only hands back the result of an
+ * extend the TPM already ran, that is an extend applied but reported as
+ * failed; on aael_tpm_send() an extend the TPM never saw; on
+ * aael_tpm_read() a read-back that fails. noinline and __noclone keep one
+ * out-of-line copy, the one every call goes through.
+ */
+static noinline __noclone int aael_tpm_sent(int rc)
+{
+	return rc;
+}
+ALLOW_ERROR_INJECTION(aael_tpm_sent, ERRNO);
+
 /* tpm_pcr_extend(), or the fault a test asked for in its place. */
-static int aael_tpm_send(struct aael_register *reg)
+static noinline __noclone int aael_tpm_send(struct aael_register *reg)
 {
 	struct aael_tpm *tpm = reg->priv;
 	int rc;
@@ -213,12 +232,14 @@ static int aael_tpm_send(struct aael_register *reg)
 		aael_tpm_stall(tpm->chip);
 		return tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
 	default:
-		return tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
+		rc = tpm_pcr_extend(tpm->chip, reg->index, tpm->digests);
+		return aael_tpm_sent(rc);
 	}
 }
+ALLOW_ERROR_INJECTION(aael_tpm_send, ERRNO);
 
-static int aael_tpm_read(struct aael_register *reg, unsigned int bank,
-			 u8 *value)
+static noinline __noclone int aael_tpm_read(struct aael_register *reg,
+					    unsigned int bank, u8 *value)
 {
 	struct aael_tpm *tpm = reg->priv;
 	struct tpm_digest d = { .alg_id = reg->algs[bank].alg_id };
@@ -232,6 +253,7 @@ static int aael_tpm_read(struct aael_register *reg, unsigned int bank,
 	memcpy(value, d.digest, reg->algs[bank].digest_size);
 	return 0;
 }
+ALLOW_ERROR_INJECTION(aael_tpm_read, ERRNO);
 
 /*
  * The read-back retries for about 3.5 s: a TPM whose answer timed out is
@@ -321,24 +343,24 @@ static int aael_tpm_settle(struct aael_register *reg, int rc)
 
 	read_rc = aael_tpm_read_back(reg);
 	if (read_rc) {
-		pr_err_ratelimited("aael: extend of PCR %u failed (%d) and the PCR cannot be read back (%d): whether the TPM applied it is unknown; the log is broken, no more records\n",
+		pr_err_ratelimited("extend of PCR %u failed (%d) and the PCR cannot be read back (%d): whether the TPM applied it is unknown; the log is broken, no more records\n",
 				   reg->index, rc, read_rc);
 		return -ENOTRECOVERABLE;
 	}
 	moved = aael_tpm_banks_at(reg, tpm->next);
 	same = aael_tpm_banks_at(reg, tpm->shadow);
 	if (moved == all) {
-		pr_warn_ratelimited("aael: extend of PCR %u reported %d, but the TPM applied it: recorded\n",
+		pr_warn_ratelimited("extend of PCR %u reported %d, but the TPM applied it: recorded\n",
 				    reg->index, rc);
 		memcpy(tpm->shadow, tpm->next, sizeof(tpm->shadow));
 		return 0;
 	}
 	if (same == all) {
-		pr_warn_ratelimited("aael: extend of PCR %u failed (%d); the PCR is unchanged: not recorded\n",
+		pr_warn_ratelimited("extend of PCR %u failed (%d); the PCR is unchanged: not recorded\n",
 				    reg->index, rc);
 		return aael_tpm_not_applied(rc);
 	}
-	pr_err_ratelimited("aael: extend of PCR %u failed (%d) and left banks 0x%lx applied, 0x%lx unchanged, 0x%lx neither: the log is broken, no more records\n",
+	pr_err_ratelimited("extend of PCR %u failed (%d) and left banks 0x%lx applied, 0x%lx unchanged, 0x%lx neither: the log is broken, no more records\n",
 			   reg->index, rc, moved, same, all & ~(moved | same));
 	return -ENOTRECOVERABLE;
 }
@@ -367,7 +389,7 @@ static int aael_tpm_extend(struct aael_register *reg, const u8 *rec)
 	}
 	if (rc > 0) {
 		/* A TPM response code: the TPM did not run the command. */
-		pr_warn_ratelimited("aael: TPM refused to extend PCR %u (TPM rc 0x%x)\n",
+		pr_warn_ratelimited("TPM refused to extend PCR %u (TPM rc 0x%x)\n",
 				    reg->index, rc);
 		return -EIO;
 	}
@@ -393,17 +415,17 @@ static const struct aael_register_ops aael_tpm_ops = {
 static int aael_tpm_pcr_allowed(u32 pcr)
 {
 	if (pcr >= AAEL_TPM_PCRS) {
-		pr_err("aael: pcr=%u: a TPM has PCRs 0..%u\n", pcr,
+		pr_err("pcr=%u: a TPM has PCRs 0..%u\n", pcr,
 		       AAEL_TPM_PCRS - 1);
 		return -EINVAL;
 	}
 	if (pcr >= 17 && pcr <= 22) {
-		pr_err("aael: pcr=%u is a DRTM PCR: Linux (locality 0) cannot extend it; use pcr=%u\n",
+		pr_err("pcr=%u is a DRTM PCR: Linux (locality 0) cannot extend it; use pcr=%u\n",
 		       pcr, AAEL_DEFAULT_PCR);
 		return -EINVAL;
 	}
 	if (pcr == 10) {
-		pr_err("aael: pcr=10 belongs to IMA: its log would not replay; use pcr=%u\n",
+		pr_err("pcr=10 belongs to IMA: its log would not replay; use pcr=%u\n",
 		       AAEL_DEFAULT_PCR);
 		return -EBUSY;
 	}
@@ -425,12 +447,12 @@ static int aael_tpm_shadow_init(struct aael_register *reg, bool unsafe)
 
 		rc = aael_tpm_read(reg, i, value);
 		if (rc) {
-			pr_err("aael: cannot read PCR %u: %d\n", reg->index,
+			pr_err("cannot read PCR %u: %d\n", reg->index,
 			       rc);
 			return rc;
 		}
 		if (!unsafe && memchr_inv(value, 0, reg->algs[i].digest_size)) {
-			pr_err("aael: PCR %u was already extended (%s:%*phN...): a log started now could never replay it\n",
+			pr_err("PCR %u was already extended (%s:%*phN...): a log started now could never replay it\n",
 			       reg->index, aael_alg_name(reg->algs[i].alg_id),
 			       8, value);
 			return -EBUSY;
@@ -453,7 +475,7 @@ int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe)
 	}
 	chip = tpm_default_chip();
 	if (!chip) {
-		pr_err("aael: no TPM found\n");
+		pr_err("no TPM found\n");
 		return -ENODEV;
 	}
 	tpm = kzalloc(sizeof(*tpm), GFP_KERNEL);
@@ -471,11 +493,12 @@ int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe)
 
 	rc = tpm_is_tpm2(chip);
 	if (rc < 0) {
-		pr_err("aael: cannot tell the TPM's version: %d\n", rc);
+		pr_err("cannot tell whether the TPM is a TPM 2.0 (error %d): backend=tpm refused\n",
+		       rc);
 		return rc;
 	}
 	if (!rc) {
-		pr_err("aael: backend=tpm needs a TPM 2.0 (crypto-agile log)\n");
+		pr_err("backend=tpm needs a TPM 2.0 (crypto-agile log)\n");
 		return -EOPNOTSUPP;
 	}
 	if (chip->nr_allocated_banks > AAEL_MAX_BANKS)
@@ -484,7 +507,7 @@ int aael_register_tpm_init(struct aael_register *reg, u32 pcr, bool unsafe)
 		const struct tpm_bank_info *bank = &chip->allocated_banks[i];
 
 		if (bank->crypto_id >= HASH_ALGO__LAST) {
-			pr_err("aael: TPM bank 0x%04x has no kernel hash: it could not be logged\n",
+			pr_err("TPM bank 0x%04x has no kernel hash: it could not be logged\n",
 			       bank->alg_id);
 			return -EOPNOTSUPP;
 		}

@@ -103,7 +103,7 @@ static int aael_binary_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static const struct seq_operations aael_binary_seqops = {
+static const struct seq_operations aael_binary_sops = {
 	.start = aael_binary_start,
 	.next = aael_binary_next,
 	.stop = aael_seq_stop,
@@ -120,6 +120,12 @@ static void *aael_ascii_next(struct seq_file *m, void *v, loff_t *pos)
 	return (void *)aael_log_record(++*pos);
 }
 
+/*
+ * Control characters and '\' as \xHH, so that one record is one line
+ * that shows what it holds: C0 and DEL bytes, and both bytes of a C1
+ * control (U+0080..U+009F, UTF-8 c2 80..c2 9f: U+0085 is a line break to
+ * some readers). The text is valid UTF-8, so 0xc2 always leads a pair.
+ */
 static void aael_seq_escape(struct seq_file *m, const char *s, u32 len)
 {
 	u32 i;
@@ -127,10 +133,15 @@ static void aael_seq_escape(struct seq_file *m, const char *s, u32 len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = s[i];
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
+		if (c == 0xc2 && i + 1 < len && (u8)s[i + 1] >= 0x80 &&
+		    (u8)s[i + 1] <= 0x9f) {
+			seq_printf(m, "\\x%02x\\x%02x", c, (u8)s[i + 1]);
+			i++;
+		} else if (c < 0x20 || c == 0x7f || c == '\\') {
 			seq_printf(m, "\\x%02x", c);
-		else
+		} else {
 			seq_putc(m, c);
+		}
 	}
 }
 
@@ -154,38 +165,15 @@ static int aael_ascii_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static const struct seq_operations aael_ascii_seqops = {
+static const struct seq_operations aael_ascii_sops = {
 	.start = aael_ascii_start,
 	.next = aael_ascii_next,
 	.stop = aael_seq_stop,
 	.show = aael_ascii_show,
 };
 
-static int aael_binary_open(struct inode *inode, struct file *file)
-{
-	return seq_open(file, &aael_binary_seqops);
-}
-
-static int aael_ascii_open(struct inode *inode, struct file *file)
-{
-	return seq_open(file, &aael_ascii_seqops);
-}
-
-static const struct file_operations aael_binary_fops = {
-	.owner = THIS_MODULE,
-	.open = aael_binary_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = seq_release,
-};
-
-static const struct file_operations aael_ascii_fops = {
-	.owner = THIS_MODULE,
-	.open = aael_ascii_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = seq_release,
-};
+DEFINE_SEQ_ATTRIBUTE(aael_binary);
+DEFINE_SEQ_ATTRIBUTE(aael_ascii);
 
 /* Small text files: one show function each, from the published status. */
 static int aael_count_show(struct seq_file *m, void *v)
@@ -256,24 +244,11 @@ static int aael_register_value_show(struct seq_file *m, void *v)
 	return rc;
 }
 
-#define AAEL_SHOW_FOPS(name)						\
-static int name##_open(struct inode *inode, struct file *file)		\
-{									\
-	return single_open(file, name##_show, NULL);			\
-}									\
-static const struct file_operations name##_fops = {			\
-	.owner = THIS_MODULE,						\
-	.open = name##_open,						\
-	.read = seq_read,						\
-	.llseek = seq_lseek,						\
-	.release = single_release,					\
-}
-
-AAEL_SHOW_FOPS(aael_count);
-AAEL_SHOW_FOPS(aael_size);
-AAEL_SHOW_FOPS(aael_failures);
-AAEL_SHOW_FOPS(aael_register);
-AAEL_SHOW_FOPS(aael_register_value);
+DEFINE_SHOW_ATTRIBUTE(aael_count);
+DEFINE_SHOW_ATTRIBUTE(aael_size);
+DEFINE_SHOW_ATTRIBUTE(aael_failures);
+DEFINE_SHOW_ATTRIBUTE(aael_register);
+DEFINE_SHOW_ATTRIBUTE(aael_register_value);
 
 static const struct {
 	const char *name;

@@ -224,6 +224,12 @@ static void test_event_parse_errors(void **state)
 		CASE("dom op \xed\xa0\x80", -EILSEQ),	/* surrogate */
 		CASE("dom op \xf4\x90\x80\x80", -EILSEQ), /* > U+10FFFF */
 		CASE("dom op \xe2\x82", -EILSEQ),	/* truncated */
+		/* C1 controls, as the C0 ones */
+		CASE("dom\xc2\x80 op c", -EINVAL),
+		CASE("dom op\xc2\x9f c", -EINVAL),
+		/* a truncated sequence is bad UTF-8, not whitespace */
+		CASE("dom op\xe2\x80 c", -EILSEQ),
+		CASE("dom\xc2 op c", -EILSEQ),
 	};
 	struct aael_event_fields f;
 
@@ -233,6 +239,53 @@ static void test_event_parse_errors(void **state)
 
 		if (rc != cases[i].rc)
 			fail_msg("case %zu: rc %d, want %d", i, rc, cases[i].rc);
+	}
+}
+
+/*
+ * Every non-ASCII Unicode White_Space character (PropList.txt), in the
+ * domain and in the operation: refused. In the content, where spaces
+ * belong: accepted.
+ */
+static void test_event_unicode_space(void **state)
+{
+	static const char *const spaces[] = {
+		"\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80",
+		"\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82",
+		"\xe2\x80\x83", "\xe2\x80\x84", "\xe2\x80\x85",
+		"\xe2\x80\x86", "\xe2\x80\x87", "\xe2\x80\x88",
+		"\xe2\x80\x89", "\xe2\x80\x8a", "\xe2\x80\xa8",
+		"\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f",
+		"\xe3\x80\x80",
+	};
+	/* Their neighbours are no whitespace and stay allowed in names. */
+	static const char *const near[] = {
+		"\xc2\xa1", "\xe1\x9a\x81", "\xe2\x80\x8b",
+		"\xe2\x80\xa7", "\xe2\x80\xb0", "\xe2\x81\x9e",
+		"\xe2\x81\xa0", "\xe3\x80\x81", "\xc3\xa9",
+	};
+	struct aael_event_fields f;
+	char text[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(spaces) / sizeof(spaces[0]); i++) {
+		snprintf(text, sizeof(text), "d%sx op c", spaces[i]);
+		if (aael_event_parse(text, strlen(text), &f) != -EINVAL)
+			fail_msg("space %zu in the domain accepted", i);
+		snprintf(text, sizeof(text), "dom %sop c", spaces[i]);
+		if (aael_event_parse(text, strlen(text), &f) != -EINVAL)
+			fail_msg("space %zu in the operation accepted", i);
+		snprintf(text, sizeof(text), "dom op%s c", spaces[i]);
+		if (aael_event_parse(text, strlen(text), &f) != -EINVAL)
+			fail_msg("space %zu ending the operation accepted", i);
+		snprintf(text, sizeof(text), "dom op c%sc", spaces[i]);
+		if (aael_event_parse(text, strlen(text), &f) != 0)
+			fail_msg("space %zu in the content refused", i);
+	}
+	for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
+		snprintf(text, sizeof(text), "d%s o%s c", near[i], near[i]);
+		if (aael_event_parse(text, strlen(text), &f) != 0)
+			fail_msg("non-space %zu refused in a name", i);
 	}
 }
 
@@ -302,6 +355,7 @@ int run_record_tests(void)
 		cmocka_unit_test(test_register_vectors),
 		cmocka_unit_test(test_event_parse_errors),
 		cmocka_unit_test(test_event_parse_fields),
+		cmocka_unit_test(test_event_unicode_space),
 		cmocka_unit_test(test_spec_id_matches_firmware),
 		cmocka_unit_test(test_tdx_ccmr),
 	};

@@ -162,6 +162,22 @@ check_bad_writes() {
 	reject "NUL byte in content: EINVAL" EINVAL $VT write --hex 6120622063006420
 	reject "invalid UTF-8: EILSEQ" EILSEQ $VT write --hex 61206220ff
 	reject "overlong UTF-8: EILSEQ" EILSEQ $VT write --hex 61206220c0af
+	# Unicode White_Space beyond ASCII (U+0085, U+00A0, U+1680,
+	# U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) and C1
+	# controls: refused in the domain and in the operation, recorded in
+	# the content. One state read for all of them keeps this quick.
+	ws="c285 c2a0 e19a80 e28080 e28081 e28082 e28083 e28084 e28085 e28086
+		e28087 e28088 e28089 e2808a e280a8 e280a9 e280af e2819f e38080
+		c280 c29f"
+	before=$(state) got=
+	for u in $ws; do
+		got="$got $u:$($VT write --hex "64${u}20622063"):$($VT write --hex "612062${u}2063")"
+	done
+	expect "Unicode whitespace and C1 controls in domain, operation: EINVAL" \
+		"$got" "$(for u in $ws; do printf ' %s:EINVAL:EINVAL' "$u"; done)"
+	expect "... and nothing changed" "$(state)" "$before"
+	expect "... in the content they are recorded" \
+		"$($VT write --hex "6120622063$(echo $ws | tr -d ' ')")" ok
 	reject "write at offset 1: EINVAL" EINVAL $VT write --offset 1 "a b c"
 	reject "text of max_event_size + 1: E2BIG" E2BIG $VT write --fill $((max + 1)) "big x "
 	reject "max + 1 and a newline: E2BIG" E2BIG $VT write --fill $((max + 1)) --nl "big x "

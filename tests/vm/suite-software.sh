@@ -31,6 +31,14 @@ echo "domain operation content" > $A/event
 expect "register after domain/operation/content = WIRE-FORMATS vector" "$(cat $A/register_value)" \
 	"sha384:2b836d2c4c37a8d15b4d392a1cb043244ccb91ebd3f45ca5c3e6830eefe600a680d35115afc7a408138112313f22150f"
 check_replay "software sha384" 4
+# The ABI description names every file the module creates, with its mode,
+# and nothing else: "<path> <mode>" from the doc's What: and "Mode NNNN".
+abi=/mnt/docs/ABI/testing/securityfs-aael
+expect "docs/ABI/testing/securityfs-aael = the files the module made (names, modes)" \
+	"$(awk '/^What:/ { w = $2; sub("/$", "", w) }
+		w && match($0, /Mode [0-7]+/) {
+			print w, substr($0, RSTART + 5, RLENGTH - 5); w = "" }' $abi | sort)" \
+	"$(for f in $A $A/*; do stat -c '%n 0%a' "$f"; done | sort)"
 check "test_unsafe=1 allows rmmod" rmmod aael
 
 check "insmod backend=software with four banks" \

@@ -5,7 +5,9 @@
 # them (lost), or after extending the first bank only (broken); the
 # read-back must commit, cancel, or mark the log broken. Then writers
 # killed with SIGKILL mid-extend, among applied faults: the three
-# invariants of the reliability suite hold. Needs a TPM with two banks or
+# invariants of the reliability suite hold. On a kernel with fail_function
+# (the debug kernel), the same three outcomes through the kernel's own
+# fault injection. Needs a TPM with two banks or
 # more (run-vm --tpm all): with one, "broken" is the applied case.
 SUITE=tpm-fault
 . /mnt/tests/vm/lib.sh
@@ -209,6 +211,96 @@ expect "the applied faults were all taken" "$(cat $F)" none
 expect "after the kills the log is not broken" "$(regstate)" ok
 check_replay "after killing writers mid-extend" 23
 check "rmmod (test_unsafe)" rmmod aael
+
+# The kernel's own fault injection, with no test hook: fail_function
+# (CONFIG_FAIL_FUNCTION, on the debug kernel) makes a function the module
+# marks ALLOW_ERROR_INJECTION return an errno at its entry, so its body
+# never runs. aael_tpm_sent() only hands back the result of an extend the
+# TPM has run: an injected -ETIME there is an extend applied but reported
+# failed. aael_tpm_send() sends the extend: injected, the TPM never sees
+# it (lost). aael_tpm_read() reads a PCR back: failing with the extend
+# applied, nothing can be settled (broken). PCR 16 so that it resets.
+D=/sys/kernel/debug
+FF=$D/fail_function
+mounted=
+if [ ! -d $FF ] && mount -t debugfs debugfs $D 2>/dev/null; then
+	mounted=1
+fi
+# ff_inject TIMES FUNC...: the next TIMES calls of the FUNCs return -ETIME.
+ff_inject() {
+	n=$1
+	shift
+	echo > $FF/inject
+	for fn; do
+		echo "$fn" > $FF/inject && printf '%#x' -62 > $FF/$fn/retval || return 1
+	done
+	echo 100 > $FF/probability && echo 1 > $FF/interval &&
+		echo 0 > $FF/space && echo 0 > $FF/verbose && echo "$n" > $FF/times
+}
+if [ -d $FF ]; then
+	check "fail_function: PCR 16 reset" tpm2_pcrreset 16
+	check "fail_function: insmod test_unsafe=1 pcr=16" insmod $KO test_unsafe=1 pcr=16
+	expect "fail_function: the module's three functions are in the kernel's list" \
+		"$(grep -o 'aael_tpm_[a-z_]*' $D/error_injection/list | sort | tr '\n' ' ')" \
+		"aael_tpm_read aael_tpm_send aael_tpm_sent "
+	echo "ff before" > $A/event
+
+	c=$(count) f=$(fails)
+	dmesg -C
+	check "fail_function: -ETIME armed once on aael_tpm_sent" ff_inject 1 aael_tpm_sent
+	expect "fail_function applied (extend ran, -ETIME injected after): the write succeeds" \
+		"$($VT write 'ff applied one')" ok
+	expect "applied: the injection was taken" "$(cat $FF/times)" 0
+	expect "applied: the record is in the log, no extend failure" \
+		"$(count):$(fails)" "$((c + 1)):$f"
+	check "applied: the kernel says the TPM applied it" \
+		sh -c "dmesg | grep -q 'aael: extend of PCR 16 reported -62, but the TPM applied it: recorded'"
+	check_replay "after fail_function applied" 16
+
+	f=$(fails)
+	dmesg -C
+	check "fail_function: -ETIME armed once on aael_tpm_send" ff_inject 1 aael_tpm_send
+	reject "fail_function lost (extend never sent, -ETIME): ETIME, nothing changed" \
+		ETIME $VT write "ff lost one"
+	expect "lost: the injection was taken" "$(cat $FF/times)" 0
+	expect "lost: one extend failure, the log not broken" "$(fails):$(regstate)" \
+		"$((f + 1)):ok"
+	check "lost: the kernel says the PCR is unchanged" \
+		sh -c "dmesg | grep -q 'aael: extend of PCR 16 failed (-62); the PCR is unchanged: not recorded'"
+	check_replay "after fail_function lost" 16
+
+	c=$(count) f=$(fails) size=$(cat $A/log_size)
+	before=$(cat $A/register_value)
+	dmesg -C
+	# One for the extend, four for the read-back's four tries.
+	check "fail_function: -ETIME armed 5 times on aael_tpm_sent, aael_tpm_read" \
+		ff_inject 5 aael_tpm_sent aael_tpm_read
+	expect "fail_function broken (extend ran, no read-back): ENOTRECOVERABLE" \
+		"$($VT write 'ff broken one')" ENOTRECOVERABLE
+	expect "broken: the extend and four read-backs took the 5 injections" \
+		"$(cat $FF/times)" 0
+	echo > $FF/inject
+	after=$(cat $A/register_value)
+	expect "broken: nothing appended" "$(count):$(cat $A/log_size)" "$c:$size"
+	echo "$before" > /tmp/reg.before
+	echo "$after" > /tmp/reg.after
+	expect "broken: the TPM applied it (every bank moved), the log cannot say so" \
+		"$(paste -d' ' /tmp/reg.before /tmp/reg.after |
+			awk '{ print ($1 == $2 ? "same" : "moved") }' | sort -u)" moved
+	expect "broken: one extend failure, register and GET_STATUS say broken" \
+		"$(fails):$(regstate):$($VT nlstatus | sed -n 's/^state: //p')" \
+		"$((f + 1)):broken:broken"
+	check "broken: the kernel says the PCR cannot be read back" \
+		sh -c "dmesg | grep -q 'aael: extend of PCR 16 failed (-62) and the PCR cannot be read back (-62): whether the TPM applied it is unknown; the log is broken'"
+	reject "after broken (fail_function): a write gets ENOTRECOVERABLE" \
+		ENOTRECOVERABLE $VT write "ff after broken"
+	check "rmmod (test_unsafe=1 lets even a broken log go)" rmmod aael
+elif [ -e $D/kmemleak ]; then
+	not_ok "the debug kernel has fail_function (CONFIG_FAIL_FUNCTION)"
+else
+	echo "# fail_function: not in this kernel (the debug kernel has it)" >> "$TAP"
+fi
+[ -n "$mounted" ] && umount $D
 
 # Broken, on PCR 16: the debug PCR can be reset, so the reload rules show.
 check "PCR 16 reset" tpm2_pcrreset 16

@@ -79,11 +79,13 @@ expect "echo's trailing newline is not content" \
 	"$(sed -n 2p $A/ascii_runtime_measurements | sed 's/.* domain/domain/')" \
 	"domain operation content"
 printf 'a b c\n\n' > $A/event
-printf 'x y tab\there back\\slash  two  spaces' > $A/event
-expect "ascii log escapes control bytes and backslash, one line per record" \
+# C1 controls (U+0080..U+009F) escaped byte by byte like C0 ones; other
+# UTF-8 (U+00A0 here) as is.
+printf 'x y tab\there back\\slash  two  spaces nel\302\205 c1\302\200\302\237 nbsp\302\240.' > $A/event
+expect "ascii log escapes control characters and backslash, one line per record" \
 	"$(sed -n '3,4p' $A/ascii_runtime_measurements | sed 's/^\([0-9]*\) \([0-9]*\) .*:[0-9a-f]* /\1 \2 /')" \
 	"2 23 a b c\\x0a
-3 23 x y tab\\x09here back\\x5cslash  two  spaces"
+3 23 x y tab\\x09here back\\x5cslash  two  spaces nel\\xc2\\x85 c1\\xc2\\x80\\xc2\\x9f nbsp$(printf '\302\240')."
 for i in $(seq 1 20); do echo "loop event-$i {\"n\": $i}" > $A/event; done
 expect "count after 24 events" "$(cat $A/runtime_measurements_count)" 24
 check_replay "after 24 events" 23

@@ -49,10 +49,15 @@
  *
  * securityfs interface: /sys/kernel/security/aael/
  * ------------------------------------------------
+ * (Also described file by file in docs/ABI/testing/securityfs-aael, which
+ * the VM suite checks against the files the module creates.)
  * event (0200, write)
  *	One write() is one event: "domain operation content". The text is
  *	split at its first two spaces. Domain and operation are non-empty and
- *	hold no whitespace or control byte; content is any bytes but NUL (it
+ *	hold no whitespace and no control character: no byte up to 0x20, no
+ *	0x7f, no C1 control (U+0080..U+009F) and none of Unicode's other
+ *	White_Space characters (U+00A0, U+1680, U+2000..U+200A, U+2028,
+ *	U+2029, U+202F, U+205F, U+3000). Content is any bytes but NUL (it
  *	may be empty and may hold spaces, including a leading one). The whole
  *	text must be valid UTF-8. One trailing '\n' is removed (so that
  *	"echo" works); a content that must end in '\n' needs a second one.
@@ -61,8 +66,9 @@
  *	count, the register has been extended and the record is in the log.
  *	Errors (the log and the register are unchanged on every one):
  *	  EPERM    the opener lacks CAP_SYS_ADMIN in the initial user namespace
- *	  EINVAL   empty write, missing field, whitespace in domain/operation,
- *	           NUL byte, or a write at a non-zero offset
+ *	  EINVAL   empty write, missing field, whitespace or a control
+ *	           character in domain/operation, NUL byte, or a write at a
+ *	           non-zero offset
  *	  EILSEQ   the text is not valid UTF-8
  *	  E2BIG    the text is longer than the max_event_size parameter
  *	  ENOSPC   the log would exceed the max_log_size parameter
@@ -103,7 +109,9 @@
  *	One line per record:
  *	  <seq> <register index> <alg>:<hex digest>... <escaped text>
  *	<seq> counts from 0. In the text, bytes below 0x20, 0x7f and '\'
- *	appear as "\xHH"; everything else, spaces and UTF-8 included, as is.
+ *	appear as "\xHH", and so do both bytes of each C1 control (U+0080..
+ *	U+009F, UTF-8 c2 80..c2 9f: "\xc2\x85" for U+0085); everything else,
+ *	spaces and other UTF-8 included, as is.
  *
  * runtime_measurements_count (0444)	number of records, decimal
  * log_size (0444)			bytes of binary_runtime_measurements
@@ -145,7 +153,11 @@
  *				sending it (lost), or after extending the first
  *				bank alone (broken); "stall" holds the TPM
  *				in the extend until test_fault is written
- *				again (at most 60 s); "none" disarms.
+ *				again (at most 60 s); "none" disarms. Kernels
+ *				with fail_function can inject -ETIME into
+ *				aael_tpm_sent (after the extend ran),
+ *				aael_tpm_send (instead of sending it) and
+ *				aael_tpm_read (the read-back) instead.
  * tdx_emulated_busy=N		tests only, backend=tdx-emulated (ignored by
  *				the others): the next N emulated TDCALLs fail
  *				with TDX_OPERAND_BUSY. Writable at run time.
@@ -243,6 +255,7 @@ enum aael_cmd {
 	AAEL_CMD_NEW_RECORD,
 	__AAEL_CMD_MAX,
 };
+
 #define AAEL_CMD_MAX (__AAEL_CMD_MAX - 1)
 
 enum aael_attr {
@@ -267,6 +280,7 @@ enum aael_attr {
 	AAEL_ATTR_STATE,		/* u8, enum aael_state */
 	__AAEL_ATTR_MAX,
 };
+
 #define AAEL_ATTR_MAX (__AAEL_ATTR_MAX - 1)
 
 /* AAEL_ATTR_STATE; also the "state:" line of the register file */
@@ -281,6 +295,7 @@ enum aael_digest_attr {
 	AAEL_DIGEST_VALUE,		/* binary */
 	__AAEL_DIGEST_MAX,
 };
+
 #define AAEL_DIGEST_MAX (__AAEL_DIGEST_MAX - 1)
 
 #endif /* _UAPI_LINUX_AAEL_H */

@@ -20,11 +20,17 @@ void print_text_record(FILE *out, uint64_t seq,
 		fputc(' ', out);
 		for (uint32_t k = 0; k < n; k++) {
 			unsigned char ch = (unsigned char)text[k];
+			unsigned char next = k + 1 < n ? text[k + 1] : 0;
 
-			if (ch < 0x20 || ch == 0x7f || ch == '\\')
+			/* C1 controls: both bytes of c2 80..c2 9f */
+			if (ch == 0xc2 && next >= 0x80 && next <= 0x9f) {
+				fprintf(out, "\\x%02x\\x%02x", ch, next);
+				k++;
+			} else if (ch < 0x20 || ch == 0x7f || ch == '\\') {
 				fprintf(out, "\\x%02x", ch);
-			else
+			} else {
 				fputc(ch, out);
+			}
 		}
 	} else {
 		fprintf(out, " [%s, %u bytes]", aael_event_type_name(ev->type),
