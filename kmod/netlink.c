@@ -6,11 +6,11 @@
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 #include "aael.h"
+#include "compat.h"
 
 static struct genl_family aael_family;
 
@@ -45,31 +45,10 @@ struct aael_nl_dump_ctx {
 	u64 seq;
 };
 
-/* 7.x's name; 6.12 calls it NL_ASSERT_DUMP_CTX_FITS; 6.1 has no check. */
-#ifndef NL_ASSERT_CTX_FITS
-#ifdef NL_ASSERT_DUMP_CTX_FITS
-#define NL_ASSERT_CTX_FITS(type_name) NL_ASSERT_DUMP_CTX_FITS(type_name)
-#else
-#define NL_ASSERT_CTX_FITS(type_name)					\
-	BUILD_BUG_ON(sizeof(type_name) >				\
-		     sizeof_field(struct netlink_callback, ctx))
-#endif
-#endif
-
 static struct aael_nl_dump_ctx *aael_nl_dump_ctx(struct netlink_callback *cb)
 {
 	NL_ASSERT_CTX_FITS(struct aael_nl_dump_ctx);
 	return (struct aael_nl_dump_ctx *)cb->ctx;
-}
-
-/* The request's attributes, parsed once by the core for the dump. */
-static struct nlattr **aael_nl_dump_attrs(struct netlink_callback *cb)
-{
-#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
-	return genl_dumpit_info(cb)->info.attrs;
-#else
-	return genl_dumpit_info(cb)->attrs;
-#endif
 }
 
 /*
@@ -288,7 +267,7 @@ err:
 
 static int aael_nl_records_start(struct netlink_callback *cb)
 {
-	struct nlattr *seq = aael_nl_dump_attrs(cb)[AAEL_ATTR_SEQ];
+	struct nlattr *seq = aael_dumpit_attrs(cb)[AAEL_ATTR_SEQ];
 	size_t largest;
 
 	if (!aael_nl_may_record(cb->skb)) {
