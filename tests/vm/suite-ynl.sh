@@ -48,7 +48,11 @@ def digests(dlist):
 # given the schema file, as the kernel's own YNL tests run.
 ynl = YnlFamily(SPEC, schema=YNL + "/Documentation/netlink/genetlink-c.yaml")
 ntf = YnlFamily(SPEC, schema="")
-check(True, "YnlFamily loads aael.yaml (schema-validated) and resolves the family")
+# GENL_START_ALLOC: ids below 16 belong to the core's own families.
+fid = ynl.nlproto.family_id
+check(isinstance(fid, int) and fid >= 16 and fid == ntf.nlproto.family_id,
+      "YnlFamily loads aael.yaml (schema-validated) and resolves the family",
+      "family id %r" % (fid,))
 
 reg = dict(l.split(": ", 1) for l in sfs("register").decode().splitlines())
 st = ynl.do("get-status", {})

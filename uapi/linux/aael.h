@@ -64,7 +64,9 @@
  *	The write must start at offset 0 and carry the whole event: a write
  *	is never split or truncated. On success write() returns the full
  *	count, the register has been extended and the record is in the log.
- *	Errors (the log and the register are unchanged on every one):
+ *	Errors (the log and the register are unchanged on every one but
+ *	ENOTRECOVERABLE, whose register is unknown; extend_failures counts
+ *	the register's refusals):
  *	  EPERM    the opener lacks CAP_SYS_ADMIN in the initial user namespace
  *	  EINVAL   empty write, missing field, whitespace or a control
  *	           character in domain/operation, NUL byte, or a write at a
