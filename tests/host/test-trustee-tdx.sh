@@ -42,6 +42,14 @@ def refused(desc, want, *args):
     except t.Refused as e:
         ok(want in str(e), desc, "refused, but: %s (want %r)" % (e, want))
 
+def claims(*args):
+    """evaluate's claims, or {} when refused (the checks on them then fail)."""
+    try:
+        return t.evaluate(*args)
+    except t.Refused as e:
+        print("# refused: %s" % e)
+        return {}
+
 def b64(b):
     return base64.b64encode(b).decode()
 
@@ -52,16 +60,16 @@ BODY = t.HEADER_SIZE
 
 # deps/verifier/src/tdx/claims.rs parse_tdx_claims: tdx_quote_4.dat's claims
 want = json.load(open(D + "parse_tdx_claims_expected.json"))
-c = t.evaluate({"quote": b64(q4)})
+c = claims({"quote": b64(q4)})
 for k in ("quote", "td_attributes", "report_data", "init_data"):
-    ok(c[k] == want[k], "tdx_quote_4.dat: claim %s = Trustee's parse_tdx_claims_expected.json" % k,
-       "%s vs %s" % (c[k], want[k]))
+    ok(c.get(k) == want[k], "tdx_quote_4.dat: claim %s = Trustee's parse_tdx_claims_expected.json" % k,
+       "%s vs %s" % (c.get(k), want[k]))
 # deps/verifier/src/intel_dcap/quote.rs test_quote_version, test_parse_tdx_quote
-c5 = t.evaluate({"quote": b64(q5)})
-ok(c5["quote"]["header"]["version"] == "0500" and c5["quote"]["type"] == "0300"
+c5 = claims({"quote": b64(q5)})
+ok(c5 and c5["quote"]["header"]["version"] == "0500" and c5["quote"]["type"] == "0300"
    and len(c5["quote"]["body"]) == 17,
    "tdx_quote_5.dat: a v5 quote with a TDX 1.5 body (17 fields) parses")
-ok(c5["report_data"] == q5[54 + 520:54 + 584].hex() and c5["init_data"] == q5[54 + 184:54 + 232].hex(),
+ok(c5.get("report_data") == q5[54 + 520:54 + 584].hex() and c5.get("init_data") == q5[54 + 184:54 + 232].hex(),
    "... its REPORT_DATA and MRCONFIGID read 6 bytes further than in v4 (type and size)")
 
 # deps/eventlog/src/lib.rs test_rtmr_integrity, CCEL_data_ovmf's case
@@ -112,8 +120,8 @@ passes("RTMRs = the log's replay, MRCONFIGID = sha256 Init-Data digest zero-padd
        "REPORT_DATA = sha384 report data zero-padded: passes", ev, rd, idig)
 passes("... and without init-data (MRCONFIGID then not looked at)", ev, rd, None)
 passes("... and without expected report data", ev, None, idig)
-c = t.evaluate(ev, rd, idig)
-ok(c["init_data"] == (idig + bytes(16)).hex() and len(c["uefi_event_logs"]) == len(log),
+c = claims(ev, rd, idig)
+ok(c.get("init_data") == (idig + bytes(16)).hex() and len(c.get("uefi_event_logs", [])) == len(log),
    "... its claims: init_data = MRCONFIGID, the log's %d records" % len(log))
 refused("Init-Data of another document: MRCONFIGID refused", "MRCONFIGID",
         ev, rd, hashlib.sha256(b"other").digest())
@@ -152,8 +160,8 @@ refused("one more record (an AAEL tag, CC-MR 4) in the log: CC-MR 4 refused", "[
         {"quote": b64(bound), "cc_eventlog": b64(extra)})
 r4 = hashlib.sha384(bytes(48) + hashlib.sha384(tag).digest()).digest()
 passes("... with RTMR 3 extended by it: passes", {"quote": b64(quote(RTMR[:3] + [r4])), "cc_eventlog": b64(extra)})
-c = t.evaluate({"quote": b64(quote(RTMR[:3] + [r4])), "cc_eventlog": b64(extra)})
-ok(c["uefi_event_logs"][-1]["details"].get("data") ==
+c = claims({"quote": b64(quote(RTMR[:3] + [r4])), "cc_eventlog": b64(extra)})
+ok(c and c["uefi_event_logs"][-1]["details"].get("data") ==
    {"domain": "domain", "operation": "operation", "content": "content"},
    "... and its claim reads the AAEL tag (event_tag.rs)")
 refused("the log cut after its last-but-one record: CC-MR refused", "Eventlog does not pass",
