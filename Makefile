@@ -151,6 +151,7 @@ host: $(BUILD)/asan/aaelctl $(BUILD)/asan/aaeld $(BUILD)/toml-decoder $(BUILD)/a
 	t host tests/host/test-aaelctl.sh $(BUILD)/asan/aaelctl; \
 	t dkms tests/host/test-dkms.sh $(KVER); \
 	t trustee-tpm tests/host/test-trustee-tpm.sh; \
+	t trustee-tdx tests/host/test-trustee-tdx.sh; \
 	t kbs-rules tests/host/test-kbs-rules.sh; \
 	t ynl-spec tests/host/test-ynl-spec.sh; \
 	t aaeld-host tests/host/test-aaeld.sh $(BUILD)/asan/aaeld; \

@@ -70,9 +70,14 @@ def rsa_jwk(alg="RSA-OAEP-256"):
 def canonical(o):
     return json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
-def handshake(kbs, jwk, hash_name=None, extra=None, version="0.4.0", cookie=True):
-    """auth then attest with sample evidence bound by hash_name (default: the
-    selected one, else sha384); (auth status, auth body, attest status, body)."""
+def sample(rd):
+    return {"svn": "1", "report_data": base64.b64encode(rd).decode()}
+
+def handshake(kbs, jwk, hash_name=None, extra=None, version="0.4.0", cookie=True,
+              tee="sample", evidence=sample, init_data=None):
+    """auth then attest with evidence(report data) bound by hash_name
+    (default: the selected one, else sha384); (auth status, auth body,
+    attest status, body)."""
     op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     def post(path, obj, opener):
         r = urllib.request.Request("http://127.0.0.1:%d%s" % (kbs.port, path), json.dumps(obj).encode(),
@@ -84,15 +89,16 @@ def handshake(kbs, jwk, hash_name=None, extra=None, version="0.4.0", cookie=True
             return e.code, json.load(e)
     if extra is None:
         extra = {"supported-hash-algorithms": ["sha256", "sha384", "sha512"]}
-    s1, ch = post("/kbs/v0/auth", {"version": version, "tee": "sample", "extra-params": extra}, op)
+    s1, ch = post("/kbs/v0/auth", {"version": version, "tee": tee, "extra-params": extra}, op)
     if s1 != 200:
         return s1, ch, None, None
     sel = ch["extra-params"].get("selected-hash-algorithm") if isinstance(ch["extra-params"], dict) else None
     h = hash_name or sel or "sha384"
     rd = hashlib.new(h, canonical({"additional-evidence": "", "nonce": ch["nonce"], "tee-pubkey": jwk})).digest()
-    ev = {"svn": "1", "report_data": base64.b64encode(rd).decode()}
     req = {"runtime-data": {"nonce": ch["nonce"], "tee-pubkey": jwk},
-           "tee-evidence": {"primary_evidence": json.dumps(ev), "additional_evidence": ""}}
+           "tee-evidence": {"primary_evidence": json.dumps(evidence(rd)), "additional_evidence": ""}}
+    if init_data is not None:
+        req["init-data"] = {"format": "toml", "body": init_data}
     s2, b2 = post("/kbs/v0/attest", req, op if cookie else urllib.request.build_opener())
     return s1, ch, s2, b2
 
@@ -167,6 +173,51 @@ k = Kbs("--hash", "sm3", "--ignore-supported")
 s1, ch, _, _ = handshake(k, P256, extra="")
 ok(s1 == 200 and ch["extra-params"] == {"selected-hash-algorithm": "sm3"},
    "--hash sm3 --ignore-supported: selects sm3 whatever the client lists", (s1, ch))
+k.stop()
+
+# tdx evidence through Trustee's TDX rules (tests/kbs/trustee_tdx.py; the
+# rules themselves: test-trustee-tdx.sh). Trustee's tdx_quote_4.dat with
+# RTMR 0..3 = the OVMF log's replay, REPORT_DATA = this session's report
+# data and MRCONFIGID = an Init-Data digest written in (no DCAP check here).
+DATA = TOP + "/tests/data/"
+Q4, CCEL = open(DATA + "tdx_quote_4.dat", "rb").read(), open(DATA + "CCEL_data_ovmf", "rb").read()
+sys.path.insert(0, TOP + "/tests/kbs")
+import trustee_tdx  # noqa: E402
+RT = [trustee_tdx.replay(trustee_tdx.parse_ccel(CCEL), i) for i in (1, 2, 3, 4)]
+DOC = 'version = "0.1.0"\nalgorithm = "sha384"\n[data]\n"aa.toml" = ""\n'
+def tdx(mrconfigid=bytes(48), log=CCEL, rtmrs=RT):
+    def make(rd):
+        q = bytearray(Q4)
+        for i, r in enumerate(rtmrs):
+            q[48 + 328 + 48 * i:48 + 376 + 48 * i] = r
+        q[48 + 184:48 + 232] = mrconfigid
+        q[48 + 520:48 + 584] = rd.ljust(64, b"\0")
+        return {"quote": base64.b64encode(bytes(q)).decode(), "cc_eventlog": base64.b64encode(log).decode()}
+    return make
+k = Kbs()
+_, _, s2, b2 = handshake(k, P256, tee="tdx", evidence=tdx())
+ok(s2 == 200 and "token" in b2, "tdx: a quote bound to the report data, its log replaying to RTMR 0..3: a token", (s2, b2))
+if s2 == 200:
+    pay = json.loads(base64.urlsafe_b64decode(b2["token"].split(".")[1] + "=="))
+    ann = pay["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+    ok(ann["tee"] == "tdx" and ann["rtmrs"] == [r.hex() for r in RT] and len(ann["uefi_event_logs"]) == 20,
+       "tdx: the token lists the RTMRs and the log's 20 records", ann.get("rtmrs"))
+else:
+    ok(False, "tdx: the token lists the RTMRs and the log's 20 records", "no token")
+_, _, s2, b2 = handshake(k, P256, tee="tdx", evidence=tdx(), hash_name="sha512")
+ok(s2 == 401 and b2 == ATTEST_BODY, "tdx: REPORT_DATA of another hash: 401 with Trustee's body", (s2, b2))
+flip = [bytearray(r) for r in RT]; flip[1][0] ^= 1
+_, _, s2, b2 = handshake(k, P256, tee="tdx", evidence=tdx(rtmrs=[bytes(r) for r in flip]))
+ok(s2 == 401 and b2 == ATTEST_BODY, "tdx: RTMR 1 one bit off the log's replay: 401", (s2, b2))
+d = hashlib.sha384(DOC.encode()).digest()
+_, _, s2, b2 = handshake(k, P256, tee="tdx", evidence=tdx(mrconfigid=d), init_data=DOC)
+ok(s2 == 200, "tdx: init-data sent, MRCONFIGID = its sha384 digest: a token", (s2, b2))
+_, _, s2, b2 = handshake(k, P256, tee="tdx", evidence=tdx(), init_data=DOC)
+ok(s2 == 401 and b2 == ATTEST_BODY, "tdx: init-data sent, MRCONFIGID zero: 401", (s2, b2))
+fake = lambda rd: {"quote": base64.b64encode(b"AAEL-FAKE-TD-QUOTE" + rd.ljust(64, b"\0")).decode(),
+                   "cc_eventlog": base64.b64encode(CCEL).decode()}
+_, _, s2, b2 = handshake(k, P256, tee="tdx", evidence=fake)
+ok(s2 == 401 and b2 == ATTEST_BODY, "tdx: tests/tsm-fake's marker quote (not a TD quote): 401", (s2, b2))
 k.stop()
 
 # Refusing on purpose.

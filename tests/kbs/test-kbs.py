@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """A test KBS: the server side of the KBS attestation protocol 0.4.0
-(WIRE-FORMATS section 6) for the sample and tpm evidence, written
+(WIRE-FORMATS section 6) for the sample, tpm and tdx evidence, written
 independently of aaeld (Python, cryptography) so that it checks aaeld
 rather than agreeing with it.
 
@@ -9,8 +9,10 @@ It checks the report-data binding (the hash Trustee uses -- SHA-384, or the
 one selected with --hash -- of the RFC 8785 canonical JSON of
 {additional-evidence, nonce, tee-pubkey}) and the tee-pubkey's shape as
 Trustee reads it, verifies a TPM quote (AK
-signature, extraData, PCR digest), replays the aael log (cc_eventlog)
-against the quoted PCR, checks every digest against its event, and issues
+signature, extraData, PCR digest) and replays the aael log (cc_eventlog)
+against the quoted PCR, or applies Trustee's TDX rules (REPORT_DATA,
+MRCONFIGID, the log replayed against RTMR 0..3; no DCAP signature check),
+checks every digest against its event, and issues
 an ES256 JWT whose claims list the records as Trustee does (section 4).
 
     test-kbs.py --port 8080 --key-out kbs-public.pem
@@ -27,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import trustee_tpm  # noqa: E402  Trustee's TPM verifier, rule by rule
+import trustee_tdx  # noqa: E402  Trustee's TDX verifier, rule by rule
 
 ALGS = {0x04: ("SHA-1", hashlib.sha1), 0x0B: ("SHA-256", hashlib.sha256),
         0x0C: ("SHA-384", hashlib.sha384), 0x0D: ("SHA-512", hashlib.sha512)}
@@ -226,6 +229,16 @@ def attest(session, body):
     ev = body["tee-evidence"]["primary_evidence"]
     if isinstance(ev, str):
         ev = json.loads(ev)
+    # As Trustee (for tpm and tdx; the sample path is left as it was):
+    # init-data enforced whenever the request carries it.
+    init = None
+    if session["tee"] in ("tpm", "tdx") and "init-data" in body:
+        init = trustee_tpm.init_data_digest(body["init-data"])
+    if session["tee"] == "tdx":
+        # Before this KBS reads the log itself: Trustee parses the quote
+        # first, so a quote that is not a TD quote (tests/tsm-fake's marker
+        # and inblob) is refused as Trustee refuses it, whatever the log.
+        tdx = trustee_tdx.evaluate(ev, expected, init)
     # aael's extension; Trustee's TPM verifier reads no log
     events = parse_log(base64.b64decode(ev["cc_eventlog"])) if "cc_eventlog" in ev else []
     if session["tee"] == "sample":
@@ -233,8 +246,6 @@ def attest(session, body):
             raise KbsError("InvalidEvidence", "report_data is not bound to the nonce and key")
         registers = None
     elif session["tee"] == "tpm":
-        # As Trustee: init-data enforced whenever the request carries it.
-        init = trustee_tpm.init_data_digest(body["init-data"]) if "init-data" in body else None
         trustee_tpm.evaluate(ev, expected, init)
         pcrs = [bytes.fromhex(p) for p in ev["tpm_quote"]["pcrs"]]
         registers = {}
@@ -243,11 +254,15 @@ def attest(session, body):
                 raise KbsError("InvalidEvidence",
                                "the aael log does not replay to PCR %d" % pcr)
             registers[pcr] = pcrs[pcr].hex()
+    elif session["tee"] == "tdx":
+        registers = None
     else:
         raise KbsError("UnsupportedTee", session["tee"])
     claims = [claim(*e) for e in events]
     for c in claims:
-        if c["type_name"] == "EV_EVENT_TAG" and not c["digest_matches_event"]:
+        # AAEL tags only ("details"): firmware's own EV_EVENT_TAGs (OVMF's
+        # in a TD's CCEL) measure something other than their event data.
+        if c["type_name"] == "EV_EVENT_TAG" and "details" in c and not c["digest_matches_event"]:
             raise KbsError("InvalidEvidence", "an AAEL record's digest does not match its event")
     now = int(time.time())
     record["iat"] = now
@@ -255,6 +270,8 @@ def attest(session, body):
                  "uefi_event_logs": claims, "tee": session["tee"]}
     if registers is not None:
         annotated["pcrs"] = registers
+    if session["tee"] == "tdx":
+        annotated["rtmrs"] = [tdx["quote"]["body"]["rtmr_%d" % i] for i in range(4)]
     if "init-data" in body:
         annotated["init_data"] = hashlib.sha256(body["init-data"]["body"].encode()).hexdigest()
     payload = {"iat": now, "exp": now + SERVER.ttl,
@@ -344,7 +361,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 token = attest(SESSIONS.pop(sid), body)
                 SERVER.tokens += 1
                 self.reply(200, {"token": token})
-            except (KbsError, trustee_tpm.Refused) as e:
+            except (KbsError, trustee_tpm.Refused, trustee_tdx.Refused) as e:
                 self.refuse(ATTEST_REFUSAL, e)
             except (AttributeError, KeyError, ValueError, TypeError, struct.error) as e:
                 self.refuse(ATTEST_REFUSAL, "malformed request: %r" % e)
