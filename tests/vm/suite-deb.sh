@@ -22,7 +22,10 @@ expect "the loaded module is that file (srcversion)" \
 expect "the loaded module is version $V" "$(cat /sys/module/aael/version 2>&1)" "$V"
 expect "backend auto picked the TPM, PCR 23" \
 	"$(sed -n 's/^backend: //p; s/^index: //p' $A/register 2>&1 | tr '\n' ' ')" "tpm 23 "
-check "the package's modules-load.d entry names the module" grep -qx aael "$R/etc/modules-load.d/aael.conf"
+check "the package's example modules-load.d entry names the module" \
+	grep -qx aael "$R/usr/share/doc/aael-dkms/examples/modules-load.conf"
+check "the package itself loads nothing at boot (no modules-load.d entry)" \
+	test ! -e "$R/etc/modules-load.d/aael.conf"
 CTL=$R/usr/bin/aaelctl
 check "packaged aaelctl records" "$CTL" record deb test "packaged tools"
 expect "packaged aaelctl reads it back" "$("$CTL" log 2>&1 | sed 's/.*:[0-9a-f]* //')" "deb test packaged tools"
