@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * aaelctl export --format tcg2|cc-eventlog|cel-json [--ccel FILE] [-o FILE]
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* aaelctl log and aaelctl follow */
 #include <getopt.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* aaelctl: one verb per file, on libaael. */
 #include <string.h>
 #include "aaelctl.h"

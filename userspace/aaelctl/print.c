@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Record output shared by log and follow. */
 #include <json-c/json.h>
 #include "aaelctl.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Where a log comes from: a file, stdin, or the kernel. The kernel's log is
  * rebuilt as a TCG2 log (Spec ID header + records) so that every verb reads

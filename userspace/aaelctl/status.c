@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* aaelctl status [--json] */
 #include <string.h>
 #include <json-c/json.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * aaelctl verify [--log FILE|-] [--against live|INDEX:ALG:HEX ...] [--claims]
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* base64 and base64url (JWT, JWK) on OpenSSL's block coder. */
 #include <limits.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * aa.toml (the attestation agent's configuration) and Init-Data documents
  * (TOML, or the Kubernetes annotation form: gzip, then base64).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The body of POST /aa/aael: exactly one JSON object with string members
  * domain, operation and content (others are ignored, as the agent does).

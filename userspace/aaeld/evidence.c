@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Evidence providers: which TEE this is, and its evidence JSON for some
  * report data, in the shapes Trustee's verifiers read (WIRE-FORMATS

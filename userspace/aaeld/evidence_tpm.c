@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * TPM evidence (tss2 ESAPI) as Trustee's TPM verifier checks it and the
  * attestation agent produces it (trustee deps/verifier/src/tpm/mod.rs,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The attestation agent's local REST API (WIRE-FORMATS section 5) on
  * libmicrohttpd, with the kernel's log as the only state: a restart of

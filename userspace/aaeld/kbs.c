@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * KBS attestation protocol client (Trustee, protocol 0.4.0) as the
  * attestation agent's (guest-components attestation-agent/kbs_protocol/

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The KBS client's pure parts, apart from its network I/O so that the unit
  * tests can drive them: a reply's status and body to a parsed reply or an

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * aaeld: the Confidential Containers attestation agent's REST API for the
  * event log, evidence and KBS tokens, on top of aael.ko. See aaeld(8).

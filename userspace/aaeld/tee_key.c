@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The tee key of one token request and its public half as the JWK the KBS
  * protocol's runtime-data carries.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * A TOML 1.0.0 reader for aa.toml, cdh.toml and Init-Data documents, into
  * a json-c tree; anything that is not TOML is refused with "line N: why".
