@@ -71,7 +71,9 @@ enum tee tee_detect(void);
 struct json_object *evidence_get(enum tee tee, const uint8_t *report_data,
 				 size_t len, char *err);
 /* The aael log as cc_eventlog bytes: Spec ID header, records, 8 x 0xFF. */
-int aael_log_blob(uint8_t **blob, size_t *len, char *err);
+struct aael_status;
+int aael_log_blob(uint8_t **blob, size_t *len, struct aael_status *st,
+		  char *err);
 struct json_object *tpm_evidence(const uint8_t *report_data, size_t len,
 				 char *err);
 /* PCR 8 = sha256(32 zero bytes || digest), extended now if PCR 8 is zero;

@@ -56,19 +56,24 @@ static uint8_t *read_binary(const char *path, size_t *len)
 	return (uint8_t *)read_text_file(path, len, err);
 }
 
-/* cc_eventlog: firmware CCEL (when there is one) + aael records + end. */
-int aael_log_blob(uint8_t **blob, size_t *len, char *err)
+/*
+ * cc_eventlog: firmware CCEL (when there is one) + aael records + end.
+ * st (may be NULL) gets the status that bounds it: its count of records
+ * and the register values they replay to, read together by the kernel.
+ */
+int aael_log_blob(uint8_t **blob, size_t *len, struct aael_status *st,
+		  char *err)
 {
 	struct aael_client *c;
-	struct aael_status st;
+	struct aael_status own;
 	size_t ccel_len = 0;
 	uint8_t *ccel = read_binary(CCEL_TABLE, &ccel_len);
 	int rc;
 
 	rc = aael_client_open(&c, err);
 	if (!rc) {
-		rc = aael_client_cc_eventlog(c, ccel, ccel_len, &st, blob, len,
-					     err);
+		rc = aael_client_cc_eventlog(c, ccel, ccel_len, st ? st : &own,
+					     blob, len, err);
 		aael_client_close(c);
 	}
 	free(ccel);
@@ -81,7 +86,7 @@ static int add_log(struct json_object *ev, char *err)
 	size_t len;
 	char *b64;
 
-	if (aael_log_blob(&blob, &len, err))
+	if (aael_log_blob(&blob, &len, NULL, err))
 		return -1;
 	b64 = b64_encode(blob, len, false);
 	free(blob);

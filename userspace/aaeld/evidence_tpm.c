@@ -271,6 +271,15 @@ static int read_pcrs(uint8_t values[PCRS][32], char *err)
 	return 0;
 }
 
+/* The sha256 value of the status's register, or NULL when it has none. */
+static const uint8_t *log_value(const struct aael_status *st)
+{
+	for (unsigned int i = 0; i < st->nr_banks; i++)
+		if (st->value[i].alg == AAEL_ALG_SHA256 && st->value[i].size == 32)
+			return st->value[i].bytes;
+	return NULL;
+}
+
 /*
  * A quote of all 24 sha256 PCRs; NULL with err, or 1 in *changed when its
  * pcrDigest is not the digest of pcrs (a PCR moved after they were read).
@@ -354,6 +363,8 @@ out:
 struct json_object *tpm_evidence(const uint8_t *rd, size_t len, char *err)
 {
 	uint8_t before[PCRS][32], after[PCRS][32];
+	struct aael_status logst;
+	const uint8_t *logged;
 	struct json_object *ev = NULL, *q = NULL;
 	struct aael_client *c;
 	struct aael_status st;
@@ -384,11 +395,29 @@ struct json_object *tpm_evidence(const uint8_t *rd, size_t len, char *err)
 		blob = NULL;
 		json_object_put(q);
 		q = NULL;
-		if (read_pcrs(before, err) || aael_log_blob(&blob, &blob_len, err))
+		if (read_pcrs(before, err) ||
+		    aael_log_blob(&blob, &blob_len, &logst, err))
 			goto out;
-		q = quote(rd, len, before, &changed, err);
-		if (!q && !changed)
+		/*
+		 * The kernel extends before it appends: a record can be in the
+		 * PCR (and so in the quote) but not yet in the log. The log
+		 * comes with the register value its records replay to, read
+		 * with their count under the writers' lock; only when that is
+		 * the PCR the quote covers do log and quote agree.
+		 */
+		logged = log_value(&logst);
+		if (!logged) {
+			snprintf(err, AAEL_ERRLEN,
+				 "aael.ko did not give the log's sha256 register value (aaeld needs CAP_SYS_ADMIN)");
 			goto out;
+		}
+		q = NULL;
+		changed = 1;
+		if (!memcmp(logged, before[st.index], 32)) {
+			q = quote(rd, len, before, &changed, err);
+			if (!q && !changed)
+				goto out;
+		}
 		if (read_pcrs(after, err))
 			goto out;
 		if (q && !memcmp(before, after, sizeof(before)))
