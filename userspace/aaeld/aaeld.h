@@ -29,7 +29,7 @@ struct aaeld_config {
 	char *initdata_aa;		/* its [data] "aa.toml", applied once bound */
 };
 
-void config_defaults(struct aaeld_config *c);
+int config_defaults(struct aaeld_config *c);
 void config_free(struct aaeld_config *c);
 int config_parse_aa_toml(struct aaeld_config *c, const char *text,
 			 size_t len, char *err);

@@ -13,11 +13,12 @@
 
 #include "aaeld.h"
 
-void config_defaults(struct aaeld_config *c)
+int config_defaults(struct aaeld_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->init_pcr = 17;
 	c->tee_key_algorithm = strdup("ECDH-ES+A256KW-P256");
+	return c->tee_key_algorithm ? 0 : -1;
 }
 
 void config_free(struct aaeld_config *c)
@@ -35,7 +36,7 @@ char *read_text_file(const char *path, size_t *len, char *err)
 {
 	FILE *f = fopen(path, "rb");
 	size_t cap = 4096, n = 0;
-	char *buf;
+	char *buf, *more;
 
 	if (!f) {
 		snprintf(err, AAEL_ERRLEN, "%s: %s", path, strerror(errno));
@@ -47,7 +48,13 @@ char *read_text_file(const char *path, size_t *len, char *err)
 		if (n < cap || cap >= (16u << 20))
 			break;
 		cap *= 2;
-		buf = realloc(buf, cap + 1);
+		more = realloc(buf, cap + 1);
+		if (!more) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = more;
 	}
 	if (!buf || ferror(f) || n == cap) {
 		snprintf(err, AAEL_ERRLEN, "%s: cannot read (or larger than 16 MiB)", path);
@@ -88,12 +95,20 @@ static int get(struct json_object *t, const char *table, const char *key,
 	return 0;
 }
 
-static void set_string(char **dst, struct json_object *v)
+/* A failed copy must not leave the field empty: an empty cert would mean
+ * curl's default trust, an empty URL no KBS. */
+static int set_string(char **dst, struct json_object *v)
 {
+	char *copy;
+
 	if (!v)
-		return;
+		return 0;
+	copy = strdup(json_object_get_string(v));
+	if (!copy)
+		return -1;
 	free(*dst);
-	*dst = strdup(json_object_get_string(v));
+	*dst = copy;
+	return 0;
 }
 
 int config_parse_aa_toml(struct aaeld_config *c, const char *text,
@@ -128,12 +143,14 @@ int config_parse_aa_toml(struct aaeld_config *c, const char *text,
 		if (json_object_object_get_ex(kbs, "url", &x)) {
 			if (!is_text(x))
 				goto wrong;
-			set_string(&c->kbs_url, x);
+			if (set_string(&c->kbs_url, x))
+				goto nomem;
 		}
 		if (json_object_object_get_ex(kbs, "cert", &x)) {
 			if (!is_text(x))
 				goto wrong;
-			set_string(&c->kbs_cert, x);
+			if (set_string(&c->kbs_cert, x))
+				goto nomem;
 		}
 		if (json_object_object_get_ex(kbs, "tee_key_algorithm", &x)) {
 			enum tee_key_alg alg;
@@ -148,13 +165,17 @@ int config_parse_aa_toml(struct aaeld_config *c, const char *text,
 					 json_object_get_string(x));
 				goto out;
 			}
-			set_string(&c->tee_key_algorithm, x);
+			if (set_string(&c->tee_key_algorithm, x))
+				goto nomem;
 		}
 	}
 	rc = 0;
 	goto out;
 wrong:
 	snprintf(err, AAEL_ERRLEN, "[token_configs.kbs] values must be strings");
+	goto out;
+nomem:
+	snprintf(err, AAEL_ERRLEN, "out of memory for aa.toml");
 out:
 	json_object_put(t);
 	return rc;
@@ -183,7 +204,7 @@ int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 	uint8_t *gz;
 	size_t gz_len, cap;
 	z_stream z = { 0 };
-	char *out;
+	char *out, *grown;
 	int zrc;
 
 	/* base64 of a gzip header (1f 8b 08) starts "H4sI" */
@@ -218,7 +239,12 @@ int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 			if (cap >= (16u << 20))
 				break;
 			cap *= 2;
-			out = realloc(out, cap + 1);
+			grown = realloc(out, cap + 1);
+			if (!grown) {
+				zrc = Z_MEM_ERROR;
+				break;
+			}
+			out = grown;
 		}
 		z.next_out = (Bytef *)out + z.total_out;
 		z.avail_out = (uInt)(cap - z.total_out);
@@ -282,12 +308,12 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 			snprintf(sub, sizeof(sub), "[data] \"aa.toml\" must be a string");
 			goto out;
 		}
-		char aa[AAEL_ERRLEN];
+		char aa[AAEL_ERRLEN] = "out of memory";
 		struct aaeld_config scratch;
 		int bad;
 
-		config_defaults(&scratch);
-		bad = config_parse_aa_toml(&scratch, json_object_get_string(v),
+		bad = config_defaults(&scratch) ||
+		      config_parse_aa_toml(&scratch, json_object_get_string(v),
 					   (size_t)json_object_get_string_len(v), aa);
 		config_free(&scratch);
 		if (bad) {

@@ -85,16 +85,17 @@ static int add_log(struct json_object *ev, char *err)
 	uint8_t *blob;
 	size_t len;
 	char *b64;
+	int rc;
 
 	if (aael_log_blob(&blob, &len, NULL, err))
 		return -1;
 	b64 = b64_encode(blob, len, false);
 	free(blob);
-	if (!b64)
-		return -1;
-	json_object_object_add(ev, "cc_eventlog", json_object_new_string(b64));
+	rc = !b64 || jadd(ev, "cc_eventlog", json_object_new_string(b64));
 	free(b64);
-	return 0;
+	if (rc)
+		snprintf(err, AAEL_ERRLEN, "out of memory for the evidence");
+	return rc;
 }
 
 /* The KBS sample TEE: the report data as is (the verifier compares 48). */
@@ -103,11 +104,14 @@ static struct json_object *sample_evidence(const uint8_t *rd, size_t len,
 {
 	struct json_object *ev = json_object_new_object();
 	char *b64 = b64_encode(rd, len, false);
+	int bad;
 
-	json_object_object_add(ev, "svn", json_object_new_string("1"));
-	json_object_object_add(ev, "report_data", json_object_new_string(b64));
+	bad = !b64 || jadd(ev, "svn", json_object_new_string("1")) ||
+	      jadd(ev, "report_data", json_object_new_string(b64));
 	free(b64);
-	if (add_log(ev, err)) {
+	if (bad)
+		snprintf(err, AAEL_ERRLEN, "out of memory for the evidence");
+	if (bad || add_log(ev, err)) {
 		json_object_put(ev);
 		return NULL;
 	}

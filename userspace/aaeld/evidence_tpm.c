@@ -340,7 +340,11 @@ static struct json_object *quote(const uint8_t *rd, size_t len,
 	q = json_object_new_object();
 	arr = json_object_new_array_ext(PCRS);
 	for (int i = 0; arr && i < PCRS; i++) {
-		if (json_object_array_add(arr, json_object_new_string(aael_hex(hex, pcrs[i], 32)))) {
+		struct json_object *v = json_object_new_string(aael_hex(hex, pcrs[i], 32));
+
+		/* a NULL string would be added as JSON null */
+		if (!v || json_object_array_add(arr, v)) {
+			json_object_put(v);
 			json_object_put(arr);
 			arr = NULL;
 		}

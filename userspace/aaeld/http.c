@@ -258,21 +258,29 @@ static enum MHD_Result post_aael(struct aaeld *d, struct MHD_Connection *conn,
 			kernel_reset();
 		return send_error(conn, record_status(rc), err);
 	}
+	/* out of memory: out is NULL and the connection is closed (recorded) */
 	out = json_object_new_object();
-	json_object_object_add(out, "seq", json_object_new_int64((int64_t)rec.seq));
-	json_object_object_add(out, "index", json_object_new_int64(rec.index));
 	digests = json_object_new_array();
-	for (unsigned int i = 0; i < rec.nr_digests; i++) {
+	for (unsigned int i = 0; digests && i < rec.nr_digests; i++) {
 		struct json_object *g = json_object_new_object();
 		char hex[2 * AAEL_MAX_DIGEST + 1];
 
 		aael_hex(hex, rec.digests[i].bytes, rec.digests[i].size);
-		json_object_object_add(g, "alg",
-				       json_object_new_string(aael_alg_display_name(rec.digests[i].alg)));
-		json_object_object_add(g, "digest", json_object_new_string(hex));
-		json_object_array_add(digests, g);
+		if (jadd(g, "alg",
+			 json_object_new_string(aael_alg_display_name(rec.digests[i].alg))) ||
+		    jadd(g, "digest", json_object_new_string(hex)) ||
+		    json_object_array_add(digests, g)) {
+			json_object_put(g);
+			json_object_put(digests);
+			digests = NULL;
+		}
 	}
-	json_object_object_add(out, "digests", digests);
+	if (jadd(out, "seq", json_object_new_int64((int64_t)rec.seq)) ||
+	    jadd(out, "index", json_object_new_int64(rec.index)) ||
+	    jadd(out, "digests", digests)) {
+		json_object_put(out);
+		out = NULL;
+	}
 	return send_json(conn, MHD_HTTP_OK, out, NULL);
 }
 
@@ -586,23 +594,33 @@ static enum MHD_Result get_info(struct aaeld *d, struct MHD_Connection *conn)
 	struct aael_client *c = kernel(err);
 	struct aael_status st;
 
-	json_object_object_add(o, "name", json_object_new_string("aaeld"));
-	json_object_object_add(o, "version", json_object_new_string(AAELD_VERSION));
-	json_object_object_add(o, "tee", json_object_new_string(tee_name(d->tee)));
-	json_object_object_add(o, "attestation_api", json_object_new_boolean(d->aa_routes));
-	json_object_object_add(o, "eventlog_enabled",
-			       json_object_new_boolean(d->config.enable_eventlog));
+	bool bad;
+
+	bad = jadd(o, "name", json_object_new_string("aaeld")) ||
+	      jadd(o, "version", json_object_new_string(AAELD_VERSION)) ||
+	      jadd(o, "tee", json_object_new_string(tee_name(d->tee))) ||
+	      jadd(o, "attestation_api", json_object_new_boolean(d->aa_routes)) ||
+	      jadd(o, "eventlog_enabled",
+		   json_object_new_boolean(d->config.enable_eventlog));
 	log = json_object_new_object();
 	if (c && !aael_client_status(c, &st, err)) {
-		json_object_object_add(log, "backend", json_object_new_string(st.backend));
-		json_object_object_add(log, "hardware", json_object_new_boolean(st.hardware));
-		json_object_object_add(log, "index", json_object_new_int64(st.index));
-		json_object_object_add(log, "records", json_object_new_int64((int64_t)st.count));
+		bad = bad ||
+		      jadd(log, "backend", json_object_new_string(st.backend)) ||
+		      jadd(log, "hardware", json_object_new_boolean(st.hardware)) ||
+		      jadd(log, "index", json_object_new_int64(st.index)) ||
+		      jadd(log, "records", json_object_new_int64((int64_t)st.count));
 	} else {
 		kernel_reset();
-		json_object_object_add(log, "error", json_object_new_string(err));
+		bad = bad || jadd(log, "error", json_object_new_string(err));
 	}
-	json_object_object_add(o, "eventlog", log);
+	if (bad) {
+		json_object_put(log);
+		log = NULL;
+	}
+	if (jadd(o, "eventlog", log)) {
+		json_object_put(o);
+		return send_json(conn, MHD_HTTP_OK, NULL, NULL);
+	}
 	slow = json_object_new_object();
 	pthread_mutex_lock(&jobs.lock);
 	for (unsigned int i = 0; i < SLOW_CLASSES; i++) {

@@ -261,7 +261,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	config_defaults(&d.config);
+	if (config_defaults(&d.config)) {
+		fprintf(stderr, "aaeld: out of memory\n");
+		return 1;
+	}
 	o = run(&d, config, initdata, tee, api, cmdline, listen);
 	config_free(&d.config);
 	return o;
