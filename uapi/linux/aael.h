@@ -28,7 +28,11 @@
  * looks at the request).
  *  - Recording (event, AAEL_CMD_RECORD): privileged.
  *  - The records (binary_ and ascii_runtime_measurements, mode 0440;
- *    AAEL_CMD_GET_RECORDS: privileged). Reading them takes no lock.
+ *    AAEL_CMD_GET_RECORDS: privileged). Reading them takes no lock. The
+ *    files are gated by their mode alone, as IMA's measurement lists are
+ *    (root and the group may read, capabilities or not): the records are
+ *    what the verifier gets anyway; a dump over netlink, whose socket
+ *    may be any process's, needs the privilege.
  *  - The register's current value (register_value: mode 0440 and a
  *    privileged opener; AAEL_ATTR_REGISTER of GET_STATUS: sent to
  *    privileged requesters only). It is read from the hardware (a PCR
@@ -81,7 +85,8 @@
  *	           back unchanged (-ENODEV, -EPERM, -EIO, -EFAULT, ...)
  *	  ETIME    the TPM did not answer in time (-ETIME, -ETIMEDOUT) and
  *	           the PCR read back unchanged; a retry may succeed
- *	  EINTR    interrupted while waiting for the log lock, or the
+ *	  EINTR    killed while waiting for the log lock (a fatal signal:
+ *	           the writer never sees it), or the
  *	           driver's wait was (-EINTR, -ERESTARTSYS) and the PCR
  *	           read back unchanged
  *	  EBUSY    TDX: the TDX module stayed busy (TDX_OPERAND_BUSY) through
