@@ -162,30 +162,77 @@ out:
 	return quote;
 }
 
-/* configfs-tsm: a report with a 64-byte inblob, then cc_eventlog. */
+/* The count of records the kernel's log holds now. */
+static int log_count(uint64_t *count, char *err)
+{
+	struct aael_client *c;
+	struct aael_status st;
+	int rc = aael_client_open(&c, err);
+
+	if (!rc) {
+		rc = aael_client_status(c, &st, err);
+		aael_client_close(c);
+	}
+	if (!rc)
+		*count = st.count;
+	return rc;
+}
+
+/*
+ * configfs-tsm: a report with a 64-byte inblob, then cc_eventlog. The
+ * kernel extends RTMR3 before it appends, under its writers' lock, and
+ * the log is read with its count under that lock: when the count before
+ * the quote is the count of the log read after it, no record was under
+ * way at the quote, and the log replays to the quoted RTMR3. Otherwise
+ * (a record came in between) again, as for a TPM quote.
+ */
 static struct json_object *tdx_evidence(const uint8_t *rd, size_t len,
 					char *err)
 {
-	uint8_t inblob[64] = { 0 };
+	uint8_t inblob[64] = { 0 }, *quote = NULL, *blob = NULL;
 	struct json_object *ev = NULL;
-	uint8_t *quote;
-	size_t qlen = 0;
-	char *b64;
+	struct aael_status logst;
+	size_t qlen = 0, blob_len = 0;
+	char *qb64 = NULL, *lb64 = NULL;
+	uint64_t before;
+	int attempt;
 
 	memcpy(inblob, rd, len < 64 ? len : 64);
-	quote = tsm_quote(inblob, &qlen, err);
-	if (!quote)
-		return NULL;
+	for (attempt = 0; attempt < 8; attempt++) {
+		free(quote);
+		free(blob);
+		quote = NULL;
+		blob = NULL;
+		if (log_count(&before, err))
+			return NULL;
+		quote = tsm_quote(inblob, &qlen, err);
+		if (!quote)
+			return NULL;
+		if (aael_log_blob(&blob, &blob_len, &logst, err)) {
+			free(quote);
+			return NULL;
+		}
+		if (logst.count == before)
+			break;
+	}
+	if (attempt == 8) {
+		snprintf(err, AAEL_ERRLEN, "records kept coming during the quote: retry");
+		goto out;
+	}
+	qb64 = b64_encode(quote, qlen, false);
+	lb64 = b64_encode(blob, blob_len, false);
 	ev = json_object_new_object();
-	b64 = b64_encode(quote, qlen, false);
-	free(quote);
-	if (!b64 || jadd(ev, "quote", json_object_new_string(b64)) || add_log(ev, err)) {
-		if (!b64)
-			snprintf(err, AAEL_ERRLEN, "out of memory for the evidence");
+	if (!qb64 || !lb64 || jadd(ev, "quote", json_object_new_string(qb64)) ||
+	    jadd(ev, "cc_eventlog", json_object_new_string(lb64))) {
+		snprintf(err, AAEL_ERRLEN, "out of memory for the evidence");
 		json_object_put(ev);
 		ev = NULL;
 	}
-	free(b64);
+out:
+	free(qb64);
+	free(lb64);
+	free(quote);
+	free(blob);
 	return ev;
 }
 
