@@ -52,6 +52,29 @@ static void check_register(const struct aaeld_config *c)
 }
 
 /*
+ * aael.ko logging to PCR 8 would extend the binding's PCR with every record:
+ * Trustee's check (PCR 8 = one extend of the digest from zero) then fails
+ * for good. Refused, whatever the order the two were started in.
+ */
+static int aael_on_pcr8(char *err)
+{
+	struct aael_client *c;
+	struct aael_status st;
+	int rc;
+
+	if (aael_client_open(&c, err))
+		return 0;	/* no module yet: it checks PCR 8 is not at zero */
+	rc = aael_client_status(c, &st, err);
+	aael_client_close(c);
+	if (!rc && !strcmp(st.backend, "tpm") && st.index == 8) {
+		snprintf(err, AAEL_ERRLEN,
+			 "aael.ko logs to PCR 8, the Init-Data binding's PCR (load it with another pcr=)");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Init-Data bound before first use: the TEE must already vouch for exactly
  * this document, else nothing in it is applied and aaeld does not start.
  * TPM: PCR 8, extended once per boot (tpm_bind_initdata); TDX: MRCONFIGID,
@@ -76,6 +99,10 @@ static int bind_initdata(struct aaeld *d)
 		if (len != 32) {
 			fprintf(stderr, "aaeld: Init-Data algorithm = \"%s\": on a TPM the binding (PCR 8, sha256 bank) takes a sha256 digest; write algorithm = \"sha256\"\n",
 				d->config.initdata_alg);
+			return -1;
+		}
+		if (aael_on_pcr8(err)) {
+			fprintf(stderr, "aaeld: Init-Data not bound: %s\n", err);
 			return -1;
 		}
 		if (tpm_bind_initdata(digest, &extended, err)) {
