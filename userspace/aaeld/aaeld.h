@@ -100,7 +100,6 @@ int kbs_reply_parse(long status, const char *body, const char *path,
 /* {"token", "tee_keypair"} for a token string and the tee key. */
 struct json_object *kbs_token_result(struct json_object *token,
 				     struct evp_pkey_st *key, struct kbs_error *e);
-long jwt_exp(const char *token);
 /* {"supported-hash-algorithms": [...]} for the auth request */
 struct json_object *kbs_request_extra_params(void);
 /* The challenge's selected-hash-algorithm (sha384 when absent). */

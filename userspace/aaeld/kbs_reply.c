@@ -5,7 +5,6 @@
  * error, the exp claim of a token, the {token, tee_keypair} result, the
  * hash algorithm negotiation, the runtime-data digest and the KBS URL.
  */
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,39 +110,6 @@ fail:
 	json_object_put(out);
 	kbs_seterr(e, 500, "out of memory for the token reply");
 	return NULL;
-}
-
-/* exp of a JWT, or 0 */
-long jwt_exp(const char *token)
-{
-	const char *p = strchr(token, '.'), *q;
-	struct json_object *claims, *exp;
-	uint8_t *payload;
-	size_t len;
-	long v = 0;
-	char *seg;
-
-	if (!p || !(q = strchr(p + 1, '.')))
-		return 0;
-	seg = strndup(p + 1, (size_t)(q - p - 1));
-	if (seg && !b64_decode(seg, &payload, &len)) {
-		/* by length, not up to a NUL: the payload is data, not a string */
-		struct json_tokener *tok = json_tokener_new();
-
-		claims = tok && len <= INT_MAX ?
-			json_tokener_parse_ex(tok, (char *)payload, (int)len) : NULL;
-		if (claims && json_tokener_get_error(tok) != json_tokener_success) {
-			json_object_put(claims);
-			claims = NULL;
-		}
-		json_tokener_free(tok);
-		if (claims && json_object_object_get_ex(claims, "exp", &exp))
-			v = (long)json_object_get_int64(exp);
-		json_object_put(claims);
-		free(payload);
-	}
-	free(seg);
-	return v;
 }
 
 /*
