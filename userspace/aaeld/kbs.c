@@ -199,6 +199,9 @@ static CURL *connection(const struct aaeld_config *c)
 	if (!h)
 		return NULL;
 	/* the session cookie of /auth goes back with /attest */
+	/* a KBS is http(s): a file:// or other URL from aa.toml is refused */
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, KBS_TIMEOUT);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -207,6 +210,12 @@ static CURL *connection(const struct aaeld_config *c)
 					.len = strlen(c->kbs_cert),
 					.flags = CURL_BLOB_COPY };
 
+		/*
+		 * The cert is then the only trust anchor: stricter than the
+		 * agent, whose reqwest add_root_certificate() adds it to the
+		 * system roots (kbs_protocol/src/builder.rs); a KBS named with
+		 * its own CA is not also trusted on any public CA's word.
+		 */
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
 	}
 	return h;
