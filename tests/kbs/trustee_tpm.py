@@ -53,6 +53,9 @@ def raw_signature(sig_b64):
     alg, _halg, size = struct.unpack(">HHH", sig[:6])
     if alg != TPM_ALG_RSASSA:
         raise Refused("Unsupported signature type, expected RSA-SSA")
+    # Stricter than Trustee where the bytes run on past the signature:
+    # tss-esapi's unmarshalling may ignore trailing bytes (not checked
+    # against its source); aaeld never sends any.
     if len(sig) != 6 + size:
         raise Refused("Failed to unmarshal TSS signature")
     return sig[6:]
@@ -148,7 +151,9 @@ def verify_init_data(pcrs, digest):
     """mod.rs verify_init_data: PCR 8 of the listed values (pcrs_sha256()[8];
     Trustee indexes the list, which panics when it is shorter: refused
     here) equals init_data_pcr(digest); the 32-byte input buffer takes
-    only a 32-byte (sha256) digest."""
+    only a 32-byte (sha256) digest. Another length makes Trustee's
+    copy_from_slice panic (most likely a 500, not a 401): refused here as a
+    401, the one deviation in this rule."""
     if len(digest) != 32:
         raise Refused("initdata digest is %d bytes: a TPM binds sha256 only" % len(digest))
     if len(pcrs) <= INITDATA_PCR or pcrs[INITDATA_PCR] != init_data_pcr(digest):
