@@ -66,8 +66,19 @@ $(BUILD)/aaeld: $(D_OBJS) $(BUILD)/libaael.a
 $(BUILD)/libaael.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/libaael.so: $(LIB_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libaael.so.0 -o $@ $^ $(LIBS)
+# The shared library exports the functions userspace/include/aael.h declares
+# and nothing else (the record encoders it shares with the module, the reply
+# decoder the fuzzer reaches, stay inside), versioned LIBAAEL_0: the header
+# is the one list (debian/libaael0.symbols is checked against the result).
+$(BUILD)/libaael.map: userspace/include/aael.h
+	@mkdir -p $(BUILD)
+	{ echo 'LIBAAEL_0 {'; echo 'global:'; \
+	  grep -oE '\baael_[a-z0-9_]+ *\(' $< | sed 's/ *(//; s/.*/	&;/' | sort -u; \
+	  echo 'local:'; echo '	*;'; echo '};'; } > $@
+
+$(BUILD)/libaael.so: $(LIB_OBJS) $(BUILD)/libaael.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libaael.so.0 \
+		-Wl,--version-script=$(BUILD)/libaael.map -o $@ $(LIB_OBJS) $(LIBS)
 
 $(BUILD)/aaelctl: $(CTL_OBJS) $(BUILD)/libaael.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/libaael.a $(LIBS)
