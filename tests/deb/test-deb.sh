@@ -9,13 +9,16 @@
 # leave no file and no DKMS module behind.
 #
 # The throwaway root is a fresh Debian 12 (scripts/bookworm-root: a
-# debootstrap minbase root, cached, with systemd, man-db, pkg-config and
-# the guest kernel's headers, and none of the packages' dependencies) seen
-# through an overlay whose upper layer is a tmpfs, in a private mount
-# namespace: apt, dpkg and DKMS run there (chroot), apt fetching the
-# packages' dependencies from the archive as on a user's machine, so a
-# missing Depends fails here (a library not found, DKMS without its
-# tools). Every change lands in the tmpfs, gone when the namespace ends;
+# debootstrap minbase root, cached, with systemd, man-db, gcc, libc6-dev,
+# pkg-config and the guest kernel's headers, and none of the packages'
+# dependencies) as the read-only lower layer of an overlay whose upper
+# layer is a tmpfs, in a private mount namespace: apt, dpkg and DKMS run
+# there (chroot), apt fetching the packages' dependencies from the archive
+# as on a user's machine (the .debs kept in bookworm-root.debs beside it),
+# so a missing Depends fails here (a library not found, a tool that does
+# not run, DKMS without its tools). The install must bring the five
+# packages and what their Depends pull in, nothing else. Every change
+# lands in the tmpfs, gone when the namespace ends;
 # the cached root, the machine's packages, /var/lib/dkms and /lib/modules
 # are never touched, and the running kernel is never a target. The upper
 # layer is also the exact record of what the packages changed: after the
