@@ -8,14 +8,22 @@
 # packaged tools (tests/vm/suite-deb.sh); then purging the packages must
 # leave no file and no DKMS module behind.
 #
-# The throwaway root is this machine's root seen through an overlay whose
-# upper layer is a tmpfs, in a private mount namespace: apt, dpkg and DKMS
-# run there (chroot) with everything the machine has, and every change they
-# make lands in the tmpfs, gone when the namespace ends. The machine's own
-# packages, /usr/src, /var/lib/dkms and /lib/modules are never touched, and
-# its running kernel is never a target. The upper layer is also the exact
-# record of what the packages changed: after the purge, whatever is in it
-# and was not on the machine before is a file they left behind.
+# The throwaway root is a fresh Debian 12 (scripts/bookworm-root: a
+# debootstrap minbase root, cached, with systemd, man-db, gcc, libc6-dev,
+# pkg-config and the guest kernel's headers, and none of the packages'
+# dependencies) as the read-only lower layer of an overlay whose upper
+# layer is a tmpfs, in a private mount namespace: apt, dpkg and DKMS run
+# there (chroot), apt fetching the packages' dependencies from the archive
+# as on a user's machine (the .debs kept in bookworm-root.debs beside it),
+# so a missing Depends fails here (a library not found, a tool that does
+# not run, DKMS without its tools). The install must bring the five
+# packages and what their Depends pull in, nothing else. Every change
+# lands in the tmpfs, gone when the namespace ends;
+# the cached root, the machine's packages, /var/lib/dkms and /lib/modules
+# are never touched, and the running kernel is never a target. The upper
+# layer is also the exact record of what the packages changed: after the
+# purge (with the dependencies apt pulled in), whatever is in it and was
+# not in the cached root is a file they left behind.
 #
 #   test-deb.sh RESULTS-DIR
 # TAP: RESULTS-DIR/deb.tap (host side), RESULTS-DIR/deb-guest.tap (guest).
@@ -96,44 +104,69 @@ else
 	not_ok "lintian (.debs, .changes, .buildinfo): no error, no warning" "$(cat "$LOG/lintian.txt")"
 fi
 
-# The throwaway root (see the header).
+# The throwaway root (see the header). The downloaded dependencies are
+# kept between runs next to the cached root, outside the upper layer.
+t=$(now)
+BASE=$(scripts/bookworm-root 2> "$LOG/bookworm-root.log") || {
+	not_ok "a fresh bookworm root (scripts/bookworm-root)" "$(tail -n 20 "$LOG/bookworm-root.log")"
+	finish
+}
+ok "a fresh bookworm root, cached ($(($(now) - t)) s)"
+ARCHIVES=$BASE.debs
+mkdir -p "$ARCHIVES/partial"
 R=$T/root
 mount -t tmpfs -o mode=0755 aael-deb "$T" &&
 	mkdir "$T/upper" "$T/work" "$R" &&
-	mount -t overlay overlay -o "lowerdir=/,upperdir=$T/upper,workdir=$T/work" "$R" &&
+	mount -t overlay overlay -o "lowerdir=$BASE,upperdir=$T/upper,workdir=$T/work" "$R" &&
+	mount --bind "$ARCHIVES" "$R/var/cache/apt/archives" &&
+	mount --bind -o ro "$TOP/$DEBS" "$R/mnt" &&
 	mount --rbind /dev "$R/dev" && mount -t proc proc "$R/proc" &&
 	mount -t sysfs sysfs "$R/sys" && mount -t tmpfs tmpfs "$R/run" || {
-	not_ok "a throwaway root (overlay of / on a tmpfs)"
+	not_ok "a throwaway root (overlay of $BASE on a tmpfs)"
 	finish
 }
 in_root() { chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 	DEBIAN_FRONTEND=noninteractive "$@"; }
-# The machine must not have aael already: the purge check would then see
+# The root must not have aael already: the purge check would then see
 # its files go.
-pre=$(in_root dkms status -m aael 2>&1; in_root dpkg-query -W $PKGS 2>/dev/null)
+pre=$(ls -d "$R/var/lib/dkms/aael" 2>/dev/null; in_root dpkg-query -W $PKGS 2>/dev/null)
 expect "the root has no aael package or DKMS module before the install" "$pre" ""
 [ -e "$R/lib/modules/$KVER/build/Makefile" ] &&
 	ok "the root has the guest kernel's headers ($KVER)" ||
-	not_ok "the root has the guest kernel's headers ($KVER)" "make deps installs them"
+	not_ok "the root has the guest kernel's headers ($KVER)" "scripts/bookworm-root installs them"
+in_root dpkg-query -W -f='${Package}\n' | sort > "$LOG/root-packages.txt"
 
-# apt resolves the Depends from what the machine has: a dependency the
-# build machine lacks is a failure, not a fetch (apt-get --no-download
-# cannot install local .debs, hence the simulation first). Without the
+# apt resolves the Depends from the archive. What it installs must be the
+# five packages and the dependency chains they declare, nothing else: the
+# same set apt gives for their Depends (the first of alternatives, less
+# the five themselves and what the root has) installed on their own. That the declared set
+# is enough is what the rest shows in a root that has nothing else: DKMS
+# builds, every program and library finds its libraries. Without the
 # flag file man-db's trigger skips rebuilding the whole man index (a
 # minute here, and cache files no package owns); the pages are checked by
 # rendering them instead.
-debs=$(for f in $files; do echo "$TOP/$f"; done)
+# The .debs are at /mnt in the root (read-only).
+debs=$(for f in $files; do echo "/mnt/${f##*/}"; done)
+inst() { sed -n 's/^Inst \([^ :]*\)[: ].*/\1/p' | sort -u; }
 # shellcheck disable=SC2086
-expect "apt would install these five packages and nothing else (the Depends are met)" \
-	"$(in_root apt-get install -s --no-install-recommends $debs 2>&1 | sed -n 's/^Inst \([^ ]*\) .*/\1/p' | sort | tr '\n' ' ')" \
-	"$(echo $PKGS | tr ' ' '\n' | sort | tr '\n' ' ')"
+in_root apt-get install -s --no-install-recommends $debs > "$LOG/install-sim.log" 2>&1
+declared=$(for f in $files; do dpkg-deb -f "$f" Pre-Depends Depends; done |
+	sed 's/^[A-Za-z-]*: //' | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/ //g' |
+	grep -v '^$' | grep -vxF "$(echo $PKGS | tr ' ' '\n')" | sort -u |
+	comm -23 - "$LOG/root-packages.txt")
+echo "$declared" > "$LOG/declared-depends.txt"
+# shellcheck disable=SC2086
+in_root apt-get install -s --no-install-recommends $declared > "$LOG/depends-sim.log" 2>&1
+expect "apt would install the five packages and only what their Depends pull in ($(inst < "$LOG/install-sim.log" | grep -vcxF "$(echo $PKGS | tr ' ' '\n')") dependencies)" \
+	"$(inst < "$LOG/install-sim.log" | tr '\n' ' ')" \
+	"$( (inst < "$LOG/depends-sim.log"; echo $PKGS | tr ' ' '\n') | sort -u | tr '\n' ' ')"
 MANDB_FLAG=/var/lib/man-db/auto-update
 rm -f "$R$MANDB_FLAG"
 t=$(now)
 # shellcheck disable=SC2086
 if in_root apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 \
 	$debs > "$LOG/install.log" 2>&1; then
-	ok "apt-get install of the five packages into the throwaway root ($(($(now) - t)) s)"
+	ok "apt-get install of the five packages and their dependencies into the throwaway root ($(($(now) - t)) s)"
 else
 	not_ok "apt-get install of the five packages into the throwaway root" "$(tail -n 30 "$LOG/install.log")"
 fi
@@ -141,20 +174,35 @@ for p in $PKGS; do
 	expect "$p: installed, version $V" "$(in_root dpkg-query -W -f='${Status} ${Version}' "$p" 2>&1)" \
 		"install ok installed $V"
 done
-# Everything the install made that the machine does not have (the upper
-# layer, less what it copied up): the list the purge must empty again.
+# Everything the install made that the cached root does not have (the
+# upper layer, less what it copied up): the list the purge must empty.
 new_files() {
 	(cd "$T/upper" && find . -mindepth 1 \( -type f -o -type l -o -type d -o -type c \) | sort) |
 		while IFS= read -r p; do
 			p=${p#.}
 			if [ -c "$T/upper$p" ]; then
 				[ "$p" = "$MANDB_FLAG" ] || echo "removed $p"
-			elif [ ! -e "$p" ] && [ ! -L "$p" ]; then
+			elif [ ! -e "$BASE$p" ] && [ ! -L "$BASE$p" ]; then
 				echo "$p"
 			fi
 		done
 }
 new_files > "$LOG/installed-files.txt"
+
+# A missing Depends shows here: the root has only what apt installed.
+missing=
+for p in $PKGS; do
+	for f in $(in_root dpkg -L "$p"); do
+		[ -f "$R$f" ] && [ ! -L "$R$f" ] && head -c 4 "$R$f" | grep -q ELF || continue
+		case $f in *.ko|*.a|*.o) continue ;; esac
+		nf=$(in_root ldd "$f" 2>&1 | grep 'not found')
+		[ -z "$nf" ] || missing="$missing$p $f: $nf
+"
+	done
+done
+expect "every program and library the packages install finds its libraries in the root (ldd)" "$missing" ""
+expect "the packaged aaelctl runs in the root" "$(in_root aaelctl --help 2>&1 | head -n 1)" "usage: aaelctl VERB [OPTIONS]"
+expect "the packaged aaeld runs in the root" "$(in_root aaeld --version 2>&1)" "aaeld $V"
 
 expect "dkms status: aael $V installed for $KVER (and no other kernel)" \
 	"$(in_root dkms status -m aael 2>&1)" "aael/$V, $KVER, $(uname -m): installed"
@@ -217,14 +265,21 @@ OUT=build/results/vm-deb
 case $RESULTS in "$TOP"/*) OUT=${RESULTS#"$TOP"/}/vm-deb ;; esac
 rm -rf "${TOP:?}/${OUT:?}"
 mkdir -p "$TOP/$OUT/root"
-# /lib is /usr/lib on a merged-/usr machine: the same layout there.
+# /lib is /usr/lib on a merged-/usr root: the same layout there. Its
+# /etc as the install left it, the modules tree (DKMS's aael.ko, depmod's
+# files) and the packages' own files; the dependencies' libraries are the
+# machine's in the guest, which sees the host's /.
 for d in etc usr lib; do
-	if [ -L "/$d" ]; then
-		ln -s "$(readlink "/$d")" "$TOP/$OUT/root/$d"
-	elif [ -d "$T/upper/$d" ]; then
-		cp -a "$T/upper/$d" "$TOP/$OUT/root/"
+	if [ -L "$BASE/$d" ]; then
+		ln -s "$(readlink "$BASE/$d")" "$TOP/$OUT/root/$d"
 	fi
 done
+cp -a "$T/upper/etc" "$TOP/$OUT/root/"
+(cd "$R" && { find usr/lib/modules -type f -o -type l
+	# shellcheck disable=SC2086
+	in_root dpkg -L $PKGS | sed -e 's|^/\(lib\|bin\|sbin\)/|/usr/\1/|' -e 's|^/||' | grep -v '^etc/\|^$' |
+		while IFS= read -r f; do [ -d "$f" ] || echo "$f"; done; } |
+	cpio -pdm --quiet "$TOP/$OUT/root")
 cp "$R/tmp/libaael-status" "$TOP/$OUT/"
 rm -f "$R/tmp/libaael-status" "$R/tmp/libaael-status.c"
 echo "$V" > "$TOP/$OUT/version"
@@ -245,11 +300,23 @@ else
 	not_ok "apt-get purge of the five packages" "$(tail -n 30 "$LOG/purge.log")"
 fi
 expect "dkms status: no aael" "$(in_root dkms status -m aael 2>&1)" ""
+# Then what apt installed for them goes too.
+t=$(now)
+# What the root's own packages merely recommend or suggest (systemd the
+# TSS libraries, ...) was not there before either.
+if in_root apt-get autoremove --purge -y -o Dpkg::Use-Pty=0 -o APT::AutoRemove::RecommendsImportant=false \
+	-o APT::AutoRemove::SuggestsImportant=false > "$LOG/autoremove.log" 2>&1; then
+	ok "apt-get autoremove --purge of their dependencies ($(($(now) - t)) s)"
+else
+	not_ok "apt-get autoremove --purge of their dependencies" "$(tail -n 30 "$LOG/autoremove.log")"
+fi
+expect "the root has the packages it had before the install, no more, no fewer" \
+	"$(in_root dpkg-query -W -f='${Package}\n' | sort | diff "$LOG/root-packages.txt" - | grep '^[<>]')" ""
 expect "no aael.ko under /lib/modules" "$(find "$R/lib/modules" -name 'aael.ko*' 2>&1)" ""
 for p in $PKGS; do
 	expect "$p: purged" "$(in_root dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" ""
 done
 new_files > "$LOG/left-files.txt"
-expect "the purge left none of the $(grep -c . "$LOG/installed-files.txt") paths the install made, and removed nothing of the machine's" \
+expect "the purge left none of the $(grep -c . "$LOG/installed-files.txt") paths the install made, and removed nothing of the root's" \
 	"$(cat "$LOG/left-files.txt")" ""
 finish
