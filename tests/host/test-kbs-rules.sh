@@ -14,15 +14,9 @@ import urllib.error, urllib.request
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 TOP = sys.argv[1]
-N = FAILED = 0
-def ok(cond, desc, why=""):
-    global N, FAILED
-    N += 1
-    if not cond:
-        FAILED += 1
-    print("%sok %d - %s" % ("" if cond else "not ", N, desc))
-    if not cond and why:
-        print("#   " + str(why))
+sys.path.insert(0, sys.argv[1] + "/tests/host")
+from tap import ok, finish  # noqa: E402
+import tap  # noqa: E402
 
 ERR = "https://github.com/confidential-containers/kbs/errors/AttestationError"
 ATTEST_BODY = {"type": ERR, "detail": "Attestation error: RCAR handshake Attest failed"}
@@ -235,6 +229,5 @@ st = k.get("/stats")
 ok(st["auth"] == 1 and st["attest"] == 1 and st["tokens"] == 0, "--fail-attest: counted", st)
 k.stop()
 
-print("1..%d" % N)
-sys.exit(1 if FAILED else 0)
+finish()
 PY

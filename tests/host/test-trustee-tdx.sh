@@ -18,29 +18,15 @@ import trustee_tdx as t
 import trustee_tpm
 D = sys.argv[1] + "/tests/data/"
 
-N = FAILED = 0
-def ok(cond, desc, why=""):
-    global N, FAILED
-    N += 1
-    if not cond:
-        FAILED += 1
-    print("%sok %d - %s" % ("" if cond else "not ", N, desc))
-    if not cond and why:
-        print("#   " + str(why))
+sys.path.insert(0, sys.argv[1] + "/tests/host")
+from tap import ok, finish  # noqa: E402
+import tap  # noqa: E402
 
 def passes(desc, *args):
-    try:
-        t.evaluate(*args)
-        ok(True, desc)
-    except t.Refused as e:
-        ok(False, desc, "refused: %s" % e)
+    tap.passes(t, desc, *args)
 
 def refused(desc, want, *args):
-    try:
-        t.evaluate(*args)
-        ok(False, desc, "accepted")
-    except t.Refused as e:
-        ok(want in str(e), desc, "refused, but: %s (want %r)" % (e, want))
+    tap.refused(t, desc, want, *args)
 
 def claims(*args):
     """evaluate's claims, or {} when refused (the checks on them then fail)."""
@@ -192,6 +178,5 @@ refused("the quote cut inside its PCK chain: refused", "signature data length",
 refused("a v5 quote whose body type is 4: refused", "QuoteV5 Type",
         {"quote": b64(q5[:48] + struct.pack("<H", 4) + q5[50:])})
 refused("evidence without a quote: refused", "Deserialize", {"cc_eventlog": b64(ccel)})
-print("1..%d" % N)
-sys.exit(1 if FAILED else 0)
+finish()
 PY

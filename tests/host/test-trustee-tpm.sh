@@ -13,29 +13,15 @@ import trustee_tpm as t
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-N = FAILED = 0
-def ok(cond, desc, why=""):
-    global N, FAILED
-    N += 1
-    if not cond:
-        FAILED += 1
-    print("%sok %d - %s" % ("" if cond else "not ", N, desc))
-    if not cond and why:
-        print("#   " + str(why))
+sys.path.insert(0, sys.argv[1] + "/tests/host")
+from tap import ok, finish  # noqa: E402
+import tap  # noqa: E402
 
 def passes(desc, *args):
-    try:
-        t.evaluate(*args)
-        ok(True, desc)
-    except t.Refused as e:
-        ok(False, desc, "refused: %s" % e)
+    tap.passes(t, desc, *args)
 
 def refused(desc, want, *args):
-    try:
-        t.evaluate(*args)
-        ok(False, desc, "accepted")
-    except t.Refused as e:
-        ok(want in str(e), desc, "refused, but: %s (want %r)" % (e, want))
+    tap.refused(t, desc, want, *args)
 
 fixture = json.load(open(sys.argv[1] + "/tests/data/tpm_evidence.json"))
 passes("Trustee's fixture passes the signature and PCR checks", fixture)
@@ -140,6 +126,5 @@ ok(t.STATUS == 401 and t.ERROR_BODY == {
     "type": "https://github.com/confidential-containers/kbs/errors/AttestationError",
     "detail": "Attestation error: RCAR handshake Attest failed"},
    "refusals are 401 with Trustee's {type, detail} for RcarAttestFailed")
-print("1..%d" % N)
-sys.exit(1 if FAILED else 0)
+finish()
 PY

@@ -28,16 +28,9 @@ NOT_NETLINK = re.compile(r"^(_UAPI_LINUX_AAEL_H|AAEL_SECURITYFS_DIR|AAEL_TAGGED_
                          r"AAEL_EV_\w+|AAEL_DEFAULT_\w+)$")
 WORK = tempfile.mkdtemp(prefix="aael-ynl-")
 
-N = FAILED = 0
-def ok(cond, desc, why=""):
-    global N, FAILED
-    N += 1
-    if not cond:
-        FAILED += 1
-    print("%sok %d - %s" % ("" if cond else "not ", N, desc))
-    if not cond and why:
-        for line in str(why).splitlines()[:20]:
-            print("#   " + line)
+sys.path.insert(0, sys.argv[1] + "/tests/host")
+from tap import ok, finish  # noqa: E402
+import tap  # noqa: E402
 
 def schema_errors(spec):
     schema = yaml.safe_load(open(SRC + "/Documentation/netlink/%s.yaml" %
@@ -199,6 +192,5 @@ bad["operations"]["list"][1]["flags"] = ["root-only"]
 ok(schema_errors(bad), "caught: a spec the schema refuses (unknown op flag)")
 
 shutil.rmtree(WORK, ignore_errors=True)
-print("1..%d" % N)
-sys.exit(1 if FAILED else 0)
+finish()
 PY
