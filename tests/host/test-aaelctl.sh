@@ -9,14 +9,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 DATA=$TOP/tests/data
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-N=0 FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() {
-	N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"
-	shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
-	return 0
-}
-check() { d=$1; shift; if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi; }
+. "$TOP/tests/host/tap.sh"
 
 # 1. The real OVMF CCEL against Trustee's listing of it.
 "$CTL" verify --log "$DATA/CCEL_data_ovmf" --claims > "$T/claims.json" 2> "$T/report"

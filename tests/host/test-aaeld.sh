@@ -14,15 +14,7 @@ T=$(mktemp -d)
 PIDS=
 # shellcheck disable=SC2154
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT
-N=0 FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() {
-	N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"
-	shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
-	return 0
-}
-check() { d=$1; shift; if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi; }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi; }
+. "$TOP/tests/host/tap.sh"
 # until SECONDS CMD...: CMD every 0.1 s until it succeeds; 1 if it never did
 until_ok() {
 	n=$(($1 * 10)); shift
