@@ -101,6 +101,7 @@ $(BUILD)/aael-load: tests/vm/aael-load.c $(VMT_COMMON) $(BUILD)/libaael.a
 
 # aaeld's parsers (TOML, aa.toml, Init-Data) without its I/O.
 D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c \
+	     userspace/aaeld/jwe.c \
 	     userspace/aaeld/event.c userspace/aaeld/kbs_reply.c userspace/aaeld/tee_key.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
