@@ -27,6 +27,10 @@ struct aaeld_config {
 	char *initdata;			/* the Init-Data TOML, as given to the KBS */
 	char *initdata_alg;		/* its algorithm: sha256, sha384, sha512 */
 	char *initdata_aa;		/* its [data] "aa.toml", applied once bound */
+	/* the confidential data hub's: its [data] "cdh.toml", applied once
+	 * bound, gives [kbc] name, url, kbs_cert (kbs.h) */
+	char *initdata_cdh;
+	char *cdh_kbc, *cdh_url, *cdh_cert;
 };
 
 int config_defaults(struct aaeld_config *c);

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "aaeld.h"
+#include "kbs.h"
 
 int config_defaults(struct aaeld_config *c)
 {
@@ -29,6 +30,10 @@ void config_free(struct aaeld_config *c)
 	free(c->initdata);
 	free(c->initdata_alg);
 	free(c->initdata_aa);
+	free(c->initdata_cdh);
+	free(c->cdh_kbc);
+	free(c->cdh_url);
+	free(c->cdh_cert);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -274,7 +279,7 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 	struct json_object *doc = NULL, *data, *v;
 	char sub[AAEL_ERRLEN] = "";
 	size_t len, toml_len;
-	char *text, *toml = NULL, *alg = NULL, *aa_text = NULL;
+	char *text, *toml = NULL, *alg = NULL, *aa_text = NULL, *cdh_text = NULL;
 	int rc = -1;
 
 	text = read_text_file(path, &len, err);
@@ -326,6 +331,28 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 			goto out;
 		}
 	}
+	if (json_object_object_get_ex(data, "cdh.toml", &v)) {
+		if (!is_text(v)) {
+			snprintf(sub, sizeof(sub), "[data] \"cdh.toml\" must be a string");
+			goto out;
+		}
+		char cdh[AAEL_ERRLEN] = "out of memory";
+		struct aaeld_config scratch = { 0 };
+		int bad;
+
+		bad = config_parse_cdh_toml(&scratch, json_object_get_string(v),
+					    (size_t)json_object_get_string_len(v), cdh);
+		config_free(&scratch);
+		if (bad) {
+			snprintf(sub, sizeof(sub), "cdh.toml inside: %.200s", cdh);
+			goto out;
+		}
+		cdh_text = strdup(json_object_get_string(v));
+		if (!cdh_text) {
+			snprintf(sub, sizeof(sub), "out of memory");
+			goto out;
+		}
+	}
 	if (!json_object_object_get_ex(doc, "algorithm", &v) ||
 	    !(alg = strdup(json_object_get_string(v)))) {
 		snprintf(sub, sizeof(sub), "out of memory");
@@ -334,10 +361,12 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 	free(c->initdata);
 	free(c->initdata_alg);
 	free(c->initdata_aa);
+	free(c->initdata_cdh);
 	c->initdata = toml;
 	c->initdata_alg = alg;
 	c->initdata_aa = aa_text;
-	toml = alg = aa_text = NULL;
+	c->initdata_cdh = cdh_text;
+	toml = alg = aa_text = cdh_text = NULL;
 	rc = 0;
 out:
 	if (rc)
@@ -346,6 +375,7 @@ out:
 	free(toml);
 	free(alg);
 	free(aa_text);
+	free(cdh_text);
 	free(text);
 	return rc;
 }
@@ -372,17 +402,134 @@ int initdata_digest(const struct aaeld_config *c, uint8_t out[64],
 	return 0;
 }
 
-/* The Init-Data's aa.toml over the configuration: after the binding only. */
+/* The Init-Data's aa.toml over the configuration, and its cdh.toml: after
+ * the binding only. */
 int initdata_apply(struct aaeld_config *c, char *err)
 {
-	char aa[AAEL_ERRLEN];
+	char sub[AAEL_ERRLEN];
 
-	if (!c->initdata_aa)
-		return 0;
-	if (config_parse_aa_toml(c, c->initdata_aa, strlen(c->initdata_aa), aa)) {
-		snprintf(err, AAEL_ERRLEN, "Init-Data aa.toml: %.200s", aa);
+	if (c->initdata_aa &&
+	    config_parse_aa_toml(c, c->initdata_aa, strlen(c->initdata_aa), sub)) {
+		snprintf(err, AAEL_ERRLEN, "Init-Data aa.toml: %.200s", sub);
 		return -1;
 	}
+	if (c->initdata_cdh &&
+	    config_parse_cdh_toml(c, c->initdata_cdh, strlen(c->initdata_cdh), sub)) {
+		snprintf(err, AAEL_ERRLEN, "Init-Data cdh.toml: %.200s", sub);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * cdh.toml, the confidential data hub's configuration (guest-components
+ * confidential-data-hub/hub/src/config/mod.rs CdhConfig): of it aaeld uses
+ * [kbc] only (KbsConfig: name and url strings, url "" when absent, kbs_cert
+ * an optional string); the other tables configure what aaeld does not do.
+ * The hub needs [kbc] and a name (serde: no default). It refuses a kbc
+ * other than cc_kbc and offline_fs_kbc when it first uses it
+ * (kms/src/plugins/kbs/mod.rs); here that is refused at once, and so are a
+ * cc_kbc without a url and an empty kbs_cert, which its KBS client cannot
+ * use (kbs_protocol/src/builder.rs: reqwest's Certificate::from_pem("")
+ * fails), so that a document the hub could not serve with is not taken.
+ * Applied to c only when the whole table is good.
+ */
+int config_parse_cdh_toml(struct aaeld_config *c, const char *text,
+			  size_t len, char *err)
+{
+	struct json_object *t = toml_parse(text, len, err), *kbc, *name, *url, *cert;
+	char *n = NULL, *u = NULL, *k = NULL;
+	int rc = -1;
+
+	if (!t)
+		return -1;
+	if (!json_object_object_get_ex(t, "kbc", &kbc) ||
+	    !json_object_is_type(kbc, json_type_object)) {
+		snprintf(err, AAEL_ERRLEN, "no [kbc] table");
+		goto out;
+	}
+	if (!json_object_object_get_ex(kbc, "name", &name) || !is_text(name)) {
+		snprintf(err, AAEL_ERRLEN, "[kbc] name must be a string");
+		goto out;
+	}
+	if ((json_object_object_get_ex(kbc, "url", &url) && !is_text(url)) ||
+	    (json_object_object_get_ex(kbc, "kbs_cert", &cert) && !is_text(cert))) {
+		snprintf(err, AAEL_ERRLEN, "[kbc] url and kbs_cert must be strings");
+		goto out;
+	}
+	if (!json_object_object_get_ex(kbc, "url", &url))
+		url = NULL;
+	if (!json_object_object_get_ex(kbc, "kbs_cert", &cert))
+		cert = NULL;
+	if (strcmp(json_object_get_string(name), "cc_kbc") &&
+	    strcmp(json_object_get_string(name), "offline_fs_kbc")) {
+		snprintf(err, AAEL_ERRLEN, "[kbc] name \"%.40s\": expected cc_kbc or offline_fs_kbc",
+			 json_object_get_string(name));
+		goto out;
+	}
+	if (!strcmp(json_object_get_string(name), "cc_kbc")) {
+		if (!url || !json_object_get_string_len(url)) {
+			snprintf(err, AAEL_ERRLEN, "[kbc] name = \"cc_kbc\" needs a url");
+			goto out;
+		}
+		if (cert && !json_object_get_string_len(cert)) {
+			snprintf(err, AAEL_ERRLEN, "[kbc] kbs_cert is empty (omit it for none)");
+			goto out;
+		}
+	}
+	n = strdup(json_object_get_string(name));
+	u = url ? strdup(json_object_get_string(url)) : NULL;
+	k = cert ? strdup(json_object_get_string(cert)) : NULL;
+	if (!n || (url && !u) || (cert && !k)) {
+		snprintf(err, AAEL_ERRLEN, "out of memory for cdh.toml");
+		goto out;
+	}
+	free(c->cdh_kbc);
+	free(c->cdh_url);
+	free(c->cdh_cert);
+	c->cdh_kbc = n;
+	c->cdh_url = u;
+	c->cdh_cert = k;
+	n = u = k = NULL;
+	rc = 0;
+out:
+	free(n);
+	free(u);
+	free(k);
+	json_object_put(t);
+	return rc;
+}
+
+/*
+ * Where resources come from. The hub's own: cdh.toml's [kbc] when the
+ * Init-Data has one, else agent.aa_kbc_params (CdhConfig::
+ * default_with_kernel_cmdline; no kbs_cert then). aaeld falls back to its
+ * attestation KBS instead, aa.toml's or else agent.aa_kbc_params
+ * (main.c): the agent's tokens come from it, and the hub's cc_kbc fetches
+ * with such a token, so a hub sent elsewhere would be refused there too.
+ */
+int config_resource_kbs(const struct aaeld_config *c, const char **url,
+			const char **cert, char *err)
+{
+	*url = *cert = NULL;
+	if (c->cdh_kbc && strcmp(c->cdh_kbc, "cc_kbc")) {
+		snprintf(err, AAEL_ERRLEN,
+			 "Init-Data cdh.toml [kbc] name = \"%.40s\": resources from a local store, which aaeld does not serve",
+			 c->cdh_kbc);
+		return -1;
+	}
+	if (c->cdh_kbc) {
+		*url = c->cdh_url;
+		*cert = c->cdh_cert;
+		return 0;
+	}
+	if (!c->kbs_url) {
+		snprintf(err, AAEL_ERRLEN,
+			 "no KBS configured (Init-Data cdh.toml [kbc], aa.toml [token_configs.kbs] url, or agent.aa_kbc_params=cc_kbc::URL)");
+		return -1;
+	}
+	*url = c->kbs_url;
+	*cert = c->kbs_cert;
 	return 0;
 }
 

@@ -18,6 +18,8 @@
 #include <openssl/evp.h>
 
 #include "aaeld.h"
+#include "jwe.h"
+#include "kbs.h"
 
 #define KBS_PROTOCOL	"0.4.0"
 #define KBS_MAX_REPLY	(64 << 20)	/* tokens list every record */
@@ -192,7 +194,7 @@ out:
 	return token;
 }
 
-static CURL *connection(const struct aaeld_config *c)
+static CURL *connection(const char *cert)
 {
 	CURL *h = curl_easy_init();
 
@@ -205,9 +207,9 @@ static CURL *connection(const struct aaeld_config *c)
 	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, KBS_TIMEOUT);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	if (c->kbs_cert) {
-		struct curl_blob ca = { .data = c->kbs_cert,
-					.len = strlen(c->kbs_cert),
+	if (cert) {
+		struct curl_blob ca = { .data = (void *)cert,
+					.len = strlen(cert),
 					.flags = CURL_BLOB_COPY };
 
 		/*
@@ -219,6 +221,28 @@ static CURL *connection(const struct aaeld_config *c)
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
 	}
 	return h;
+}
+
+/* rcar_client.rs repeat_rcar_handshake: the token, or NULL with e set. */
+static struct json_object *handshake(struct session *s, struct kbs_error *e)
+{
+	struct json_object *token = NULL;
+
+	for (int i = 1; i <= KBS_ATTEMPTS; i++) {
+		token = attest(s, e);
+		if (token)
+			return token;
+		fprintf(stderr, "aaeld: KBS handshake %d of %d failed: %s\n",
+			i, KBS_ATTEMPTS, e->detail);
+		if (i < KBS_ATTEMPTS)
+			sleep(KBS_RETRY_SECONDS);
+	}
+	char last[sizeof(e->detail)];
+
+	memcpy(last, e->detail, sizeof(last));
+	kbs_seterr(e, e->status, "no token after %d attempts; the last: %.200s",
+		   KBS_ATTEMPTS, last);
+	return NULL;
 }
 
 /*
@@ -247,29 +271,15 @@ struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
 	key = tee_key_new(alg);
 	s.jwk = key ? tee_key_jwk(key, alg) : NULL;
 	s.url = url = kbs_url_base(c->kbs_url);
-	s.h = connection(c);
+	s.h = connection(c->kbs_cert);
 	if (!s.jwk || !url || !s.h) {
 		kbs_seterr(e, 500, "cannot make the tee key (%s) or a KBS connection",
 			   c->tee_key_algorithm);
 		goto out;
 	}
-	for (int i = 1; i <= KBS_ATTEMPTS; i++) {
-		token = attest(&s, e);
-		if (token)
-			break;
-		fprintf(stderr, "aaeld: KBS handshake %d of %d failed: %s\n",
-			i, KBS_ATTEMPTS, e->detail);
-		if (i < KBS_ATTEMPTS)
-			sleep(KBS_RETRY_SECONDS);
-	}
-	if (!token) {
-		char last[sizeof(e->detail)];
-
-		memcpy(last, e->detail, sizeof(last));
-		kbs_seterr(e, e->status, "no token after %d attempts; the last: %.200s",
-			   KBS_ATTEMPTS, last);
+	token = handshake(&s, e);
+	if (!token)
 		goto out;
-	}
 	out = kbs_token_result(token, key, e);
 out:
 	json_object_put(token);
@@ -279,4 +289,136 @@ out:
 	free(url);
 	EVP_PKEY_free(key);
 	return out;
+}
+
+/* kbs_protocol/src/client/mod.rs KBS_GET_RESOURCE_MAX_ATTEMPT */
+#define KBS_RESOURCE_ATTEMPTS 3
+
+/* One GET of the resource; the HTTP status, the body in b. */
+static int get_resource(struct session *s, const char *url, const char *token,
+			struct buf *b, long *status, struct kbs_error *e)
+{
+	struct curl_slist *hdr = NULL;
+	size_t n = strlen("Authorization: Bearer ") + strlen(token) + 1;
+	char *auth = malloc(n);
+	CURLcode rc;
+
+	if (auth) {
+		snprintf(auth, n, "Authorization: Bearer %s", token);
+		hdr = curl_slist_append(NULL, auth);
+		free(auth);
+	}
+	if (!hdr)
+		return kbs_seterr(e, 500, "out of memory for the KBS request");
+	b->p = NULL;
+	b->n = 0;
+	curl_easy_setopt(s->h, CURLOPT_URL, url);
+	curl_easy_setopt(s->h, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, b);
+	rc = curl_easy_perform(s->h);
+	curl_slist_free_all(hdr);
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, NULL);
+	*status = 0;
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, status);
+	if (rc != CURLE_OK) {
+		free(b->p);
+		b->p = NULL;
+		return kbs_seterr(e, 503, "KBS %s unreachable: %s", url, curl_easy_strerror(rc));
+	}
+	return 0;
+}
+
+/*
+ * As the hub's cc_kbc (guest-components confidential-data-hub/kms/src/
+ * plugins/kbs/cc_kbc.rs) with the agent behind it: a token from a
+ * handshake with a new tee key (attestation-agent/src/token/kbs.rs, tried
+ * up to 5 times), then at most 3 GETs (kbs_protocol/src/client/
+ * token_client.rs get_resource): 200 is opened with the key, 401 means a
+ * new handshake and another try, 404 and anything else end it. Each GET
+ * carries the session cookie, as the agent's own rcar_client.rs
+ * get_resource, and the token as a bearer, as the hub's token client:
+ * Trustee takes the session's token first and the bearer when the session
+ * is gone (kbs/src/api_server.rs get_attestation_token), e.g. after a
+ * restart of a KBS that keeps sessions in memory.
+ */
+int kbs_resource(const struct aaeld_config *c, enum tee tee, const char *path,
+		 uint8_t **out, size_t *len, struct kbs_error *e)
+{
+	struct session s = { .c = c, .tee = tee };
+	struct json_object *token = NULL;
+	const char *kbs, *cert;
+	char err[AAEL_ERRLEN], jerr[JWE_ERRLEN], *full = NULL, *base = NULL;
+	enum tee_key_alg alg;
+	EVP_PKEY *key = NULL;
+	struct buf b = { 0 };
+	long status;
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (kbs_resource_path_check(path, err))
+		return kbs_seterr(e, 400, "%s", err);
+	if (config_resource_kbs(c, &kbs, &cert, err))
+		return kbs_seterr(e, 503, "%s", err);
+	if (tee_key_algorithm(c->tee_key_algorithm, &alg))
+		return kbs_seterr(e, 500, "tee_key_algorithm %s is not supported",
+				  c->tee_key_algorithm);
+	key = tee_key_new(alg);
+	s.jwk = key ? tee_key_jwk(key, alg) : NULL;
+	s.url = base = kbs_url_base(kbs);
+	s.h = connection(cert);
+	if (base && asprintf(&full, "%s/kbs/v0/resource/%s", base, path) < 0)
+		full = NULL;
+	if (!s.jwk || !base || !s.h || !full) {
+		kbs_seterr(e, 500, "cannot make the tee key (%s) or a KBS connection",
+			   c->tee_key_algorithm);
+		goto out;
+	}
+	for (int i = 1; i <= KBS_RESOURCE_ATTEMPTS; i++) {
+		struct json_object *reply;
+
+		if (!token && !(token = handshake(&s, e)))
+			goto out;
+		if (get_resource(&s, full, json_object_get_string(token), &b, &status, e))
+			goto out;
+		if (status == 200) {
+			if (jwe_decrypt(b.p ? b.p : "", b.n, key, out, len, jerr)) {
+				kbs_seterr(e, 502, "KBS resource %s: %s", path, jerr);
+				goto out;
+			}
+			rc = 0;
+			goto out;
+		}
+		/* the ErrorInformation's detail into e (502), never the body */
+		kbs_reply_parse(status, b.p, "resource", &reply, e);
+		free(b.p);
+		b.p = NULL;
+		if (status == 404) {
+			e->status = 404;
+			goto out;
+		}
+		if (status != 401)
+			goto out;
+		fprintf(stderr, "aaeld: KBS refused resource %s (try %d of %d): %s\n",
+			path, i, KBS_RESOURCE_ATTEMPTS, e->detail);
+		json_object_put(token);
+		token = NULL;
+	}
+	/* token_client.rs: Error::UnAuthorized after the last 401; Trustee
+	 * also answers a missing resource so (kbs/src/error.rs) */
+	memcpy(err, e->detail, sizeof(err));
+	kbs_seterr(e, 502, "KBS refused resource %s %d times (missing, or not allowed by its policy); the last: %.200s",
+		   path, KBS_RESOURCE_ATTEMPTS, err);
+out:
+	free(b.p);
+	json_object_put(token);
+	json_object_put(s.jwk);
+	if (s.h)
+		curl_easy_cleanup(s.h);
+	free(base);
+	free(full);
+	EVP_PKEY_free(key);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "aaeld.h"
+#include "kbs.h"
 
 int kbs_seterr(struct kbs_error *e, int status, const char *fmt, ...)
 {
@@ -213,4 +214,33 @@ char *kbs_url_base(const char *url)
 	while (n && url[n - 1] == '/')
 		n--;
 	return strndup(url, n);
+}
+
+/*
+ * Trustee's resource plugin takes exactly repo/type/tag, each matching
+ * [a-zA-Z0-9_-]+[a-zA-Z0-9_.-]* (kbs/src/plugins/implementations/resource/
+ * backend.rs ResourceDesc::try_from), and refuses anything else only after
+ * the token and policy checks, as a 401 the client would take for a stale
+ * session; so a path it cannot serve is refused here, before any handshake.
+ */
+int kbs_resource_path_check(const char *path, char *err)
+{
+	static const char head[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+	const char *p = path;
+
+	for (int i = 0; i < 3; i++) {
+		size_t n = strspn(p, head);
+
+		if (!n)
+			break;
+		n += strspn(p + n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+		p += n;
+		if (i < 2 && *p++ != '/')
+			break;
+		if (i == 2 && !*p)
+			return 0;
+	}
+	snprintf(err, AAEL_ERRLEN, "resource path \"%.100s\": expected repo/type/tag, each of A-Z a-z 0-9 _ - . (not starting with .)",
+		 path);
+	return -1;
 }
