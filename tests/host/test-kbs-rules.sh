@@ -3,7 +3,8 @@
 # The test KBS (tests/kbs/test-kbs.py) holds to Trustee's rules for what
 # aaeld's KBS client depends on: the runtime-data hash (sha384, or the one
 # its challenge selected), the hash negotiation, the tee-pubkey shapes
-# Trustee reads, and Trustee's 401 bodies at /auth and /attest. Each case is
+# Trustee reads, and Trustee's 401 bodies at /auth and /attest, and the resource endpoint
+# (authentication, policy, storage, the JWE). Each case is
 # a client written here (Python, sample TEE) talking to a real test-kbs.py
 # process. TAP on stdout.
 #   test-kbs-rules.sh
@@ -68,11 +69,12 @@ def sample(rd):
     return {"svn": "1", "report_data": base64.b64encode(rd).decode()}
 
 def handshake(kbs, jwk, hash_name=None, extra=None, version="0.4.0", cookie=True,
-              tee="sample", evidence=sample, init_data=None):
+              tee="sample", evidence=sample, init_data=None, jar=None):
     """auth then attest with evidence(report data) bound by hash_name
     (default: the selected one, else sha384); (auth status, auth body,
-    attest status, body)."""
-    op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    attest status, body). The session cookie lands in jar when given."""
+    jar = http.cookiejar.CookieJar() if jar is None else jar
+    op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     def post(path, obj, opener):
         r = urllib.request.Request("http://127.0.0.1:%d%s" % (kbs.port, path), json.dumps(obj).encode(),
                                    {"Content-Type": "application/json"})
@@ -228,6 +230,144 @@ ok(s1 == 200 and s2 == 401 and b2 == ATTEST_BODY, "--fail-attest: auth 200, atte
 st = k.get("/stats")
 ok(st["auth"] == 1 and st["attest"] == 1 and st["tokens"] == 0, "--fail-attest: counted", st)
 k.stop()
+
+# GET /kbs/v0/resource (kbs/src/api_server.rs api(); kbs/src/error.rs for
+# the statuses; kbs/src/jwe/mod.rs for the reply). The replies are opened
+# here with python3-cryptography, apart from tests/kbs/trustee_jwe.py.
+import tempfile  # noqa: E402
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
+from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash  # noqa: E402
+from cryptography.hazmat.primitives.keywrap import aes_key_unwrap  # noqa: E402
+EP = "https://github.com/confidential-containers/kbs/errors/"
+def unb64u(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+def keypair(kind):
+    if kind in ("P-256", "P-521"):
+        curve, size = (ec.SECP256R1(), 32) if kind == "P-256" else (ec.SECP521R1(), 66)
+        key = ec.generate_private_key(curve)
+        n = key.public_key().public_numbers()
+        return key, {"kty": "EC", "crv": kind, "alg": "ECDH-ES+A256KW",
+                     "x": b64u(n.x.to_bytes(size, "big")), "y": b64u(n.y.to_bytes(size, "big"))}
+    key = rsa.generate_private_key(65537, 2048)
+    return key, {"kty": "RSA", "alg": kind, "n": b64u(key.public_key().public_numbers().n.to_bytes(256, "big")),
+                 "e": b64u(b"\1\0\1")}
+def open_jwe(key, body):
+    """(header, plaintext) of a reply; raises on anything wrong."""
+    hdr = json.loads(unb64u(body["protected"]))
+    ek = unb64u(body["encrypted_key"])
+    if hdr["alg"] == "ECDH-ES+A256KW":
+        epk = hdr["epk"]
+        curve = ec.SECP256R1() if epk["crv"] == "P-256" else ec.SECP521R1()
+        peer = ec.EllipticCurvePublicNumbers(int.from_bytes(unb64u(epk["x"]), "big"),
+                                             int.from_bytes(unb64u(epk["y"]), "big"), curve).public_key()
+        other = b"\0\0\0\x0eECDH-ES+A256KW" + bytes(8) + b"\0\0\1\0"
+        kek = ConcatKDFHash(hashes.SHA256(), 32, other).derive(key.exchange(ec.ECDH(), peer))
+        cek = aes_key_unwrap(kek, ek)
+    elif hdr["alg"] == "RSA-OAEP-256":
+        cek = key.decrypt(ek, padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))
+    else:
+        cek = key.decrypt(ek, padding.PKCS1v15())
+    ct = unb64u(body["ciphertext"]) + unb64u(body["tag"])
+    return hdr, AESGCM(cek).decrypt(unb64u(body["iv"]), ct, body["protected"].encode())
+def get(kbs, path, jar=None, bearer=None):
+    op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar or http.cookiejar.CookieJar()))
+    r = urllib.request.Request("http://127.0.0.1:%d%s" % (kbs.port, path),
+                               headers={"Authorization": "Bearer " + bearer} if bearer else {})
+    try:
+        x = op.open(r, timeout=10)
+        return x.status, x.headers.get("Content-Type"), json.load(x)
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type"), json.load(e)
+def session(kbs, kind="P-256"):
+    """(private key, cookie jar, token) of an attested sample session."""
+    key, jwk = keypair(kind)
+    jar = http.cookiejar.CookieJar()
+    _, _, s2, b2 = handshake(kbs, jwk, jar=jar)
+    assert s2 == 200, (s2, b2)
+    return key, jar, b2["token"]
+def err(variant, detail):
+    return {"type": EP + variant, "detail": detail}
+RES = tempfile.mkdtemp()
+os.makedirs(RES + "/default/key")
+SECRET = b"resource bytes\0\xff\n"
+open(RES + "/default/key/1", "wb").write(SECRET)
+URL = "/kbs/v0/resource/default/key/1"
+
+k = Kbs("--resources", RES, "--resource-policy", "allow_all")
+for kind in ("P-256", "P-521", "RSA-OAEP-256", "RSA1_5"):
+    key, jar, _ = session(k, kind)
+    st, ctype, body = get(k, URL, jar)
+    try:
+        hdr, plain = open_jwe(key, body)
+        good = plain == SECRET and hdr["enc"] == "A256GCM" and \
+            hdr["alg"] == ("ECDH-ES+A256KW" if kind.startswith("P-") else kind) and \
+            set(body) == {"protected", "encrypted_key", "iv", "ciphertext", "tag"}
+    except Exception as e:
+        good, hdr = False, repr(e)
+    ok(st == 200 and ctype == "application/json" and good,
+       "resource, %s key, session cookie: 200, a JWE that opens to the file's bytes" % kind, (st, body, hdr))
+key, jar, token = session(k)
+st, _, body = get(k, URL, bearer=token)
+ok(st == 200 and open_jwe(key, body)[1] == SECRET, "resource with the token as a bearer, no cookie: 200", (st, body))
+st, _, body = get(k, URL)
+ok((st, body) == (401, err("TokenNotFound", "Attestation Token not found")),
+   "resource without cookie or bearer: 401 TokenNotFound", (st, body))
+h, p, sig = token.split(".")
+forged = h + "." + b64u(unb64u(p).replace(b'"iat"', b'"iaT"')) + "." + sig
+for desc, t in (("a forged payload", forged), ("not a JWT", "x"), ("another signature", h + "." + p + "." + b64u(bytes(64)))):
+    st, _, body = get(k, URL, bearer=t)
+    ok((st, body) == (401, err("TokenVerifierError", "Token Verifier error")),
+       "resource with a bearer of %s: 401 TokenVerifierError" % desc, (st, body))
+st, _, body = get(k, URL, jar, bearer="x")
+ok(st == 200, "resource: the session's token is taken before a bad bearer", (st, body))
+for path in ("/kbs/v0/resource/default/key/2", "/kbs/v0/resource/default/key",
+             "/kbs/v0/resource/default/key/1/x", "/kbs/v0/resource/default/.key/1"):
+    st, _, body = get(k, path, jar)
+    ok((st, body) == (401, err("PluginInternalError", "Plugin internal error")),
+       "%s (missing, or not repo/type/tag): 401 PluginInternalError, as Trustee" % path, (st, body))
+st, _, body = get(k, "/kbs/v0/nope/a/b/c", jar)
+ok((st, body) == (404, err("PluginNotFound", "Plugin nope not found")), "an unknown plugin: 404 PluginNotFound", (st, body))
+st = k.get("/stats")
+ok(st["resources"] == 6, "/stats counts the resources served", st)
+k.stop()
+
+k = Kbs("--resources", RES)
+_, jar, _ = session(k)
+st, _, body = get(k, URL, jar)
+ok((st, body) == (401, err("PolicyDeny", "Access denied by policy")),
+   "default policy (default.rego): sample evidence refused, 401 PolicyDeny", (st, body))
+k.stop()
+for policy, want in (("deny_all", 401), ("affirming", 200)):
+    k = Kbs("--resources", RES, "--resource-policy", policy)
+    _, jar, _ = session(k)
+    st, _, body = get(k, URL, jar)
+    ok(st == want, "--resource-policy %s: %d" % (policy, want), (st, body))
+    k.stop()
+
+k = Kbs("--resources", RES, "--resource-policy", "allow_all", "--ttl", "-61")
+key, jar, token = session(k)
+st, _, body = get(k, URL, jar)
+ok((st, body) == (401, err("TokenVerifierError", "Token Verifier error")),
+   "a session whose token expired (beyond jsonwebtoken's 60 s leeway): 401 TokenVerifierError", (st, body))
+k.stop()
+k = Kbs("--resources", RES, "--resource-policy", "allow_all", "--ttl", "-59")
+key, jar, token = session(k)
+st, _, body = get(k, URL, jar)
+ok(st == 200, "a token expired within the leeway: still 200", (st, body))
+k.stop()
+k = Kbs("--resources", RES, "--resource-policy", "allow_all", "--session-timeout", "1")
+key, jar, token = session(k)
+time.sleep(1.5)
+st, _, body = get(k, URL, jar)
+ok((st, body) == (401, err("TokenNotFound", "Attestation Token not found")),
+   "an expired session and no bearer: 401 TokenNotFound", (st, body))
+st, _, body = get(k, URL, jar, bearer=token)
+ok(st == 200, "an expired session, its token as a bearer: 200", (st, body))
+k.stop()
+import shutil  # noqa: E402
+shutil.rmtree(RES)
 
 finish()
 PY

@@ -18,10 +18,14 @@ an ES256 JWT whose claims list the records as Trustee does (section 4).
     test-kbs.py --port 8080 --key-out kbs-public.pem
     test-kbs.py --hash sha512        select a runtime-data hash
     test-kbs.py --fail-auth | --fail-attest   refuse at /auth or /attest
+    test-kbs.py --resources DIR [--resource-policy allow_all]
+                                     serve DIR/<repo>/<type>/<tag> at
+                                     GET /kbs/v0/resource/<repo>/<type>/<tag>
 
-GET /stats counts the requests (auth, attest), tokens and refusals.
+GET /stats counts the requests (auth, attest), tokens, resources served and
+refusals.
 """
-import argparse, base64, hashlib, http.server, json, os, struct, sys, time
+import argparse, base64, hashlib, http.server, json, os, re, struct, sys, time
 from http.cookies import SimpleCookie
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -30,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import trustee_tpm  # noqa: E402  Trustee's TPM verifier, rule by rule
 import trustee_tdx  # noqa: E402  Trustee's TDX verifier, rule by rule
+import trustee_jwe  # noqa: E402  Trustee's resource JWE, rule by rule
 
 ALGS = {0x04: ("SHA-1", hashlib.sha1), 0x0B: ("SHA-256", hashlib.sha256),
         0x0C: ("SHA-384", hashlib.sha384), 0x0D: ("SHA-512", hashlib.sha512)}
@@ -39,9 +44,10 @@ SESSIONS = {}
 
 
 class KbsError(Exception):
-    def __init__(self, variant, detail):
+    def __init__(self, variant, detail, why=None):
         super().__init__(detail)
         self.variant, self.detail = variant, detail
+        self.why = why or detail   # what Trustee logs; the body has detail
 
 
 # kbs/src/error.rs: every error but a bad path or plugin is 401 with
@@ -284,6 +290,150 @@ def attest(session, body):
     return signing.decode() + "." + b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
 
+# --- Resources: kbs/src/api_server.rs api(), the plugin branch, for GET.
+ERROR_PREFIX = "https://github.com/confidential-containers/kbs/errors/"
+# kbs/src/plugins/implementations/resource/backend.rs ResourceDesc::try_from
+RESOURCE_DESC = re.compile(r"^[a-zA-Z0-9_\-]+[a-zA-Z0-9_\-\.]*/[a-zA-Z0-9_\-]+[a-zA-Z0-9_\-\.]*"
+                           r"/[a-zA-Z0-9_\-]+[a-zA-Z0-9_\-\.]*$")
+# kbs/src/token/mod.rs: where extract_tee_public_key looks, in this order
+TEE_PUBKEY_PATHS = ("/tdx/attester_runtime_data/tee-pubkey", "/tdx/attester_user_data/tee-pubkey",
+                    "/customized_claims/runtime_data/tee-pubkey",
+                    "/submods/cpu0/ear.veraison.annotated-evidence/runtime_data_claims/tee-pubkey",
+                    "/tee-pubkey")
+# jsonwebtoken's Validation::new default leeway (kbs/src/crypto/jwt.rs
+# decode_token_claims keeps it), seconds
+JWT_LEEWAY = 60
+
+
+def session_token(headers):
+    """kbs/src/attestation/backend.rs get_attest_token_from_session: the
+    kbs-session-id cookie's session, unexpired and attested; else None."""
+    c = SimpleCookie(headers.get("Cookie", ""))
+    sid = c["kbs-session-id"].value if "kbs-session-id" in c else None
+    session = SESSIONS.get(sid)
+    if session is None or session["timeout"] < time.time() or "token" not in session:
+        return None
+    return session["token"]
+
+
+def bearer_token(headers):
+    """actix-web-httpauth Authorization<Bearer>::parse: "Bearer <token>"."""
+    value = headers.get("Authorization", "")
+    if not value.startswith("Bearer ") or not value[7:].strip():
+        return None
+    return value[7:].strip()
+
+
+def b64u_json(part):
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def verify_token(token):
+    """kbs/src/token/mod.rs TokenVerifier::verify -> kbs/src/crypto/jwt.rs:
+    the signature by a trusted key (this KBS's own token key, as a KBS
+    trusting its attestation service's signer), exp required and not past
+    (with jsonwebtoken's leeway). Any failure: Error::TokenVerifierError."""
+    refused = KbsError("TokenVerifierError", "Token Verifier error")
+    try:
+        head, payload, sig = token.split(".")
+        if b64u_json(head).get("alg") != "ES256":
+            raise refused
+        raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+        if len(raw) != 64:
+            raise refused
+        der = utils.encode_dss_signature(int.from_bytes(raw[:32], "big"),
+                                         int.from_bytes(raw[32:], "big"))
+        SERVER.key.public_key().verify(der, (head + "." + payload).encode(),
+                                       ec.ECDSA(hashes.SHA256()))
+        claims = b64u_json(payload)
+    except KbsError:
+        raise
+    except Exception as e:
+        refused.why = "token does not verify: %r" % e
+        raise refused
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    if not isinstance(exp, int) or exp + JWT_LEEWAY < time.time():
+        refused.why = "token expired or without exp"
+        raise refused
+    return claims
+
+
+def policy_allows(plugin, claims):
+    """The resource policy (kbs/sample_policies/*.rego), by --resource-policy;
+    Trustee loads default.rego unless one is set (kbs/src/api_server.rs)."""
+    policy = SERVER.resource_policy
+    if policy == "deny_all":
+        return False
+    if policy == "allow_all":
+        return plugin == "resource"
+    if policy == "affirming":
+        subs = claims.get("submods", {})
+        return len(subs) > 0 and all(m.get("ear.status") == "affirming" for m in subs.values())
+    # default.rego: the resource plugin, and not sample evidence, whose
+    # claims Trustee's EAR keeps under "sample" (attestation-service
+    # ear_token/broker.rs transform_claims); this KBS's token names the TEE
+    # in "tee" instead, so that is read too
+    annotated = claims.get("submods", {}).get("cpu0", {}).get("ear.veraison.annotated-evidence", {})
+    return plugin == "resource" and "sample" not in annotated and annotated.get("tee") != "sample"
+
+
+def tee_pubkey(claims):
+    # kbs/src/token/mod.rs extract_tee_public_key: the first path present,
+    # deserialised as TeePubKey; Error::TokenVerifierError otherwise
+    for path in TEE_PUBKEY_PATHS:
+        v = claims
+        for key in path.strip("/").split("/"):
+            v = v.get(key) if isinstance(v, dict) else None
+        if v is not None:
+            if not isinstance(v, dict) or v.get("kty") not in ("RSA", "EC", "AKP"):
+                raise KbsError("TokenVerifierError", "Token Verifier error",
+                               "Failed to parse Tee public key")
+            return v
+    raise KbsError("TokenVerifierError", "Token Verifier error",
+                   "Tee public key not found in Attestation Token")
+
+
+def resource_get(path, headers):
+    """GET /kbs/v0/<path>: the JWE body, or KbsError."""
+    path = path.split("?", 1)[0]
+    parts = path.split("/")
+    plugin, rest = parts[0], parts[1:]
+    # plugin_manager.get(): only the resource plugin is configured here
+    # (auth and attest are POST only; the admin endpoints are not served)
+    if plugin != "resource":
+        raise KbsError("PluginNotFound", "Plugin %s not found" % plugin)
+    # ResourceStorage::validate_auth: GET is not an admin call; the token:
+    # the session's first, else the bearer (ApiServer::get_attestation_token)
+    token = session_token(headers) or bearer_token(headers)
+    if token is None:
+        raise KbsError("TokenNotFound", "Attestation Token not found")
+    claims = verify_token(token)
+    if not policy_allows(plugin, claims):
+        raise KbsError("PolicyDeny", "Access denied by policy")
+    # ResourceStorage::handle GET: ResourceDesc, then the storage; both
+    # bail, and api() maps that to Error::PluginInternalError -- a missing
+    # resource is a 401, not a 404
+    desc = "/".join(rest)
+    if not RESOURCE_DESC.match(desc):
+        raise KbsError("PluginInternalError", "Plugin internal error", "illegal ResourceDesc format.")
+    data = None
+    if SERVER.resources_dir:
+        try:
+            with open(os.path.join(SERVER.resources_dir, *rest), "rb") as f:
+                data = f.read()
+        except OSError:
+            pass
+    if data is None:
+        raise KbsError("PluginInternalError", "Plugin internal error", "resource not found: " + desc)
+    # encrypted(): GET is; the key from the token's claims
+    jwk = tee_pubkey(claims)
+    try:
+        return trustee_jwe.jwe(jwk, data)
+    except (trustee_jwe.JweError, KeyError, TypeError, ValueError) as e:
+        raise KbsError("JweError", "JWE failed", repr(e))
+# --- end of resources
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -332,8 +482,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise KbsError("HashAlgorithm", "Attestation Service generate challenge failed")
             extra = {"selected-hash-algorithm": SERVER.hash}
         sid = b64u(os.urandom(16))
+        # kbs/src/attestation/session.rs SessionStatus::auth: the session
+        # times out config.timeout after /auth (attestation/config.rs
+        # DEFAULT_TIMEOUT: 5 minutes), attested or not
         SESSIONS[sid] = {"nonce": base64.b64encode(os.urandom(32)).decode(),
-                         "tee": body.get("tee"), "hash": SERVER.hash or "sha384"}
+                         "tee": body.get("tee"), "hash": SERVER.hash or "sha384",
+                         "timeout": time.time() + SERVER.session_timeout}
         self.reply(200, {"nonce": SESSIONS[sid]["nonce"], "extra-params": extra}, sid)
         # what the client advertised, for the tests (GET /auths)
         SERVER.auth_requests.append(body)
@@ -355,12 +509,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 sid = c["kbs-session-id"].value if "kbs-session-id" in c else None
                 if sid not in SESSIONS:
                     raise KbsError("UnAuthenticatedCookie", "session not found")
+                # kbs/src/attestation/backend.rs __attest: an expired session
+                # is deleted and refused; an attested one answers its token
+                if SESSIONS[sid]["timeout"] < time.time():
+                    SESSIONS.pop(sid)
+                    raise KbsError("UnAuthenticatedCookie", "session expired.")
+                if "token" in SESSIONS[sid]:
+                    self.reply(200, {"token": SESSIONS[sid]["token"]}, sid)
+                    return
                 if SERVER.fail_attest:
                     SESSIONS.pop(sid)
                     raise KbsError("PolicyDeny", "verify TEE evidence failed (--fail-attest)")
-                token = attest(SESSIONS.pop(sid), body)
+                session = SESSIONS.pop(sid)
+                token = attest(session, body)
                 SERVER.tokens += 1
-                self.reply(200, {"token": token})
+                # SessionStatus::attest: the session keeps its id and
+                # timeout and now holds the token, for the resource requests
+                SESSIONS[sid] = {"token": token, "timeout": session["timeout"]}
+                self.reply(200, {"token": token}, sid)
             except (KbsError, trustee_tpm.Refused, trustee_tdx.Refused) as e:
                 self.refuse(ATTEST_REFUSAL, e)
             except (AttributeError, KeyError, ValueError, TypeError, struct.error) as e:
@@ -371,9 +537,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "detail": "Request path %s is invalid" % self.path})
 
     def do_GET(self):
-        if self.path == "/stats":   # for the tests
+        if self.path.startswith("/kbs/v0/"):
+            try:
+                body = resource_get(self.path[len("/kbs/v0/"):], self.headers)
+                SERVER.resources += 1
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except KbsError as e:
+                # kbs/src/error.rs error_response: ErrorInformation, 404 for
+                # InvalidRequestPath and PluginNotFound, 401 for the rest
+                SERVER.refusals += 1
+                sys.stderr.write("test-kbs: %s refused: %s\n" % (self.path, e.why))
+                self.reply(404 if e.variant in ("InvalidRequestPath", "PluginNotFound") else 401,
+                           {"type": ERROR_PREFIX + e.variant, "detail": e.detail})
+        elif self.path == "/stats":   # for the tests
             self.reply(200, {"tokens": SERVER.tokens, "refusals": SERVER.refusals,
-                             "auth": SERVER.auths, "attest": SERVER.attest_requests})
+                             "auth": SERVER.auths, "attest": SERVER.attest_requests,
+                             "resources": SERVER.resources})
         elif self.path == "/auths":   # every accepted auth request
             self.reply(200, SERVER.auth_requests)
         elif self.path == "/attests":   # every attest request: nonce, tee, init-data, iat
@@ -466,6 +650,14 @@ def main():
                    help="select --hash even if the client did not list it (not Trustee)")
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
     p.add_argument("--tls-key", help="... and this private key (PEM)")
+    p.add_argument("--resources", metavar="DIR",
+                   help="serve DIR/<repo>/<type>/<tag> at GET /kbs/v0/resource/<repo>/<type>/<tag>")
+    p.add_argument("--resource-policy", default="default",
+                   choices=("default", "allow_all", "deny_all", "affirming"),
+                   help="the resource policy, as Trustee's kbs/sample_policies/<this>.rego "
+                   "(default: default.rego, which refuses sample evidence)")
+    p.add_argument("--session-timeout", type=float, default=300,
+                   help="seconds a session lives after /auth (Trustee's default: 5 minutes)")
     p.add_argument("-v", "--verbose", action="store_true")
     STALL.add_args(p)
     a = p.parse_args()
@@ -481,7 +673,10 @@ def main():
     SERVER.ttl, SERVER.fail_auth, SERVER.verbose = a.ttl, a.fail_auth, a.verbose
     SERVER.fail_attest, SERVER.hash = a.fail_attest, a.hash and a.hash.lower()
     SERVER.ignore_supported = a.ignore_supported
+    SERVER.resources_dir, SERVER.resource_policy = a.resources, a.resource_policy
+    SERVER.session_timeout = a.session_timeout
     SERVER.tokens = SERVER.refusals = SERVER.auths = SERVER.attest_requests = 0
+    SERVER.resources = 0
     SERVER.attests = []
     SERVER.auth_requests = []
     if a.key_out:
