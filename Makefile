@@ -111,7 +111,7 @@ $(BUILD)/unit-tests: $(UNIT_SRCS) tests/unit/unit.h $(LIB_SRCS) $(LIB_HDRS) $(D_
 	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -o $@ $(UNIT_SRCS) $(LIB_SRCS) $(D_PARSE) \
 		$(LIBS) -lz $(shell pkg-config --libs cmocka)
 
-FUZZ_TARGETS := eventlog record event_text toml http_body netlink_reply
+FUZZ_TARGETS := eventlog record event_text toml http_body netlink_reply jwe
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
