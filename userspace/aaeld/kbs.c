@@ -391,7 +391,7 @@ int kbs_resource(const struct aaeld_config *c, enum tee tee, const char *path,
 			rc = 0;
 			goto out;
 		}
-		/* the ErrorInformation's detail into e (502), never the body */
+		/* the ErrorInformation's detail (or the body's start) into e */
 		kbs_reply_parse(status, b.p, "resource", &reply, e);
 		free(b.p);
 		b.p = NULL;
@@ -406,8 +406,9 @@ int kbs_resource(const struct aaeld_config *c, enum tee tee, const char *path,
 		json_object_put(token);
 		token = NULL;
 	}
-	/* token_client.rs: Error::UnAuthorized after the last 401; Trustee
-	 * also answers a missing resource so (kbs/src/error.rs) */
+	/* token_client.rs: Error::UnAuthorized after the last 401 (the hub
+	 * fetches one more token first, which it never uses); Trustee also
+	 * answers a missing resource so (kbs/src/error.rs) */
 	memcpy(err, e->detail, sizeof(err));
 	kbs_seterr(e, 502, "KBS refused resource %s %d times (missing, or not allowed by its policy); the last: %.200s",
 		   path, KBS_RESOURCE_ATTEMPTS, err);
