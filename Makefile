@@ -168,6 +168,7 @@ host: $(BUILD)/asan/aaelctl $(BUILD)/asan/aaeld $(BUILD)/toml-decoder $(BUILD)/a
 	t kbs-rules tests/host/test-kbs-rules.sh; \
 	t ynl-spec tests/host/test-ynl-spec.sh; \
 	t aaeld-host tests/host/test-aaeld.sh $(BUILD)/asan/aaeld; \
+	t rest-compat tests/host/test-rest-compat.sh $(BUILD)/asan/aaeld; \
 	t toml-test tests/toml/run-toml-test $(BUILD)/toml-decoder; \
 	t toml-test-asan tests/toml/run-toml-test $(BUILD)/asan/toml-decoder; \
 	exit $$rc
