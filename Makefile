@@ -56,7 +56,9 @@ $(BUILD)/libaael.pc: userspace/lib/libaael.pc.in
 	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h userspace/aaeld/aaeld.h | build-deps-userspace
+D_HDRS    := $(wildcard userspace/aaeld/*.h)
+
+$(BUILD)/obj/%.o: %.c $(LIB_HDRS) userspace/aaelctl/aaelctl.h $(D_HDRS) | build-deps-userspace
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(CPPFLAGS) $(CFLAGS) -DAAELD_VERSION='"$(VERSION)"' -fPIC -c -o $@ $<
 
@@ -100,7 +102,7 @@ $(BUILD)/aael-load: tests/vm/aael-load.c $(VMT_COMMON) $(BUILD)/libaael.a
 		$(shell pkg-config --libs libcurl 2>/dev/null)
 
 # aaeld's parsers (TOML, aa.toml, Init-Data) without its I/O.
-D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c \
+D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c userspace/aaeld/json.c \
 	     userspace/aaeld/jwe.c \
 	     userspace/aaeld/event.c userspace/aaeld/kbs_reply.c userspace/aaeld/tee_key.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -142,7 +144,7 @@ $(BUILD)/asan/aaelctl: $(CTL_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaelctl/aae
 # With gcc, libubsan beside libasan ignores log_path (and UBSAN_OPTIONS):
 # its reports would only reach aaeld's stderr. Trapping instead, ASan
 # (handle_sigill=1) writes each one to the log_path file, with its stack.
-$(BUILD)/asan/aaeld: $(D_SRCS) $(LIB_SRCS) $(LIB_HDRS) userspace/aaeld/aaeld.h
+$(BUILD)/asan/aaeld: $(D_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(D_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANITIZE) -fsanitize-undefined-trap-on-error \
 		-DAAELD_VERSION='"$(VERSION)"' -o $@ \
@@ -167,6 +169,7 @@ host: $(BUILD)/asan/aaelctl $(BUILD)/asan/aaeld $(BUILD)/toml-decoder $(BUILD)/a
 	t kbs-rules tests/host/test-kbs-rules.sh; \
 	t ynl-spec tests/host/test-ynl-spec.sh; \
 	t aaeld-host tests/host/test-aaeld.sh $(BUILD)/asan/aaeld; \
+	t rest-compat tests/host/test-rest-compat.sh $(BUILD)/asan/aaeld; \
 	t toml-test tests/toml/run-toml-test $(BUILD)/toml-decoder; \
 	t toml-test-asan tests/toml/run-toml-test $(BUILD)/asan/toml-decoder; \
 	exit $$rc

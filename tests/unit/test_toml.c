@@ -195,16 +195,50 @@ static void test_aa_toml(void **state)
 	free(c.tee_key_algorithm);
 }
 
+/* The kata agent's reading (src/agent/src/config.rs
+ * get_guest_components_features_value): default resource, last one wins,
+ * the key only at a word's start, an unknown value an error. */
+static unsigned int features_of(const char *cmdline, int *rc)
+{
+	char err[AAEL_ERRLEN] = "";
+	unsigned int f = 99;
+
+	*rc = cmdline_features(cmdline, &f, err);
+	if (*rc)
+		assert_non_null(strstr(err, "expected all, attestation or resource"));
+	return f;
+}
+
 static void test_cmdline(void **state)
 {
+	int rc;
+
 	(void)state;
-	assert_true(cmdline_enables_aa("quiet agent.guest_components_rest_api=attestation\n"));
-	assert_true(cmdline_enables_aa("agent.guest_components_rest_api=all"));
-	assert_false(cmdline_enables_aa("agent.guest_components_rest_api=resource"));
-	assert_false(cmdline_enables_aa("agent.guest_components_rest_api=attestationx"));
-	assert_false(cmdline_enables_aa("xagent.guest_components_rest_api=all"));
-	assert_false(cmdline_enables_aa("agent.guest_components_rest_api=all agent.guest_components_rest_api=none"));
-	assert_false(cmdline_enables_aa(""));
+	assert_int_equal(features_of("quiet agent.guest_components_rest_api=attestation\n", &rc),
+			 FEATURE_ATTESTATION);
+	assert_int_equal(rc, 0);
+	assert_int_equal(features_of("agent.guest_components_rest_api=all", &rc),
+			 FEATURE_ATTESTATION | FEATURE_RESOURCE);
+	assert_int_equal(features_of("agent.guest_components_rest_api=resource", &rc),
+			 FEATURE_RESOURCE);
+	assert_int_equal(features_of("", &rc), FEATURE_RESOURCE);
+	assert_int_equal(rc, 0);
+	assert_int_equal(features_of("xagent.guest_components_rest_api=all", &rc),
+			 FEATURE_RESOURCE);
+	assert_int_equal(rc, 0);
+	assert_int_equal(features_of("agent.guest_components_rest_api=all\tagent.guest_components_rest_api=attestation", &rc),
+			 FEATURE_ATTESTATION);
+	features_of("agent.guest_components_rest_api=attestationx", &rc);
+	assert_int_equal(rc, -1);
+	features_of("agent.guest_components_rest_api=All", &rc);
+	assert_int_equal(rc, -1);
+	features_of("agent.guest_components_rest_api=", &rc);
+	assert_int_equal(rc, -1);
+	features_of("agent.guest_components_rest_api=all agent.guest_components_rest_api=none", &rc);
+	assert_int_equal(rc, -1);
+	assert_string_equal(features_name(FEATURE_RESOURCE), "resource");
+	assert_string_equal(features_name(FEATURE_ATTESTATION), "attestation");
+	assert_string_equal(features_name(FEATURE_ATTESTATION | FEATURE_RESOURCE), "all");
 }
 
 /* gzip+base64 Init-Data, made by the system's gzip and base64 (via a shell). */

@@ -82,3 +82,35 @@ int b64_decode(const char *s, uint8_t **out, size_t *len)
 	(*out)[*len] = 0;
 	return 0;
 }
+
+static int b64url_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+/*
+ * What the REST server's decoder takes (the base64 crate's URL_SAFE_NO_PAD:
+ * its default is to refuse padding and a last symbol whose unused bits are
+ * not zero): only the URL-safe alphabet, no '=', and canonical.
+ */
+bool b64url_nopad_valid(const char *s)
+{
+	size_t n = strlen(s);
+	int last;
+
+	if (n % 4 == 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (b64url_value(s[i]) < 0)
+			return false;
+	if (!n || !(n % 4))
+		return true;
+	last = b64url_value(s[n - 1]);
+	return !(last & (n % 4 == 2 ? 0x0f : 0x03));
+}

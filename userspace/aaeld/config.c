@@ -584,22 +584,59 @@ int kbc_params_url(const char *env, const char *cmdline, char **url, char *err)
 	return 0;
 }
 
-/* As the agent reads it: agent.guest_components_rest_api=attestation|all */
-bool cmdline_enables_aa(const char *cmdline)
+static const char *const feature_names[] = {
+	[FEATURE_RESOURCE] = "resource",
+	[FEATURE_ATTESTATION] = "attestation",
+	[FEATURE_RESOURCE | FEATURE_ATTESTATION] = "all",
+};
+
+/* Exactly these three, case and all (api-server-rest/src/main.rs). */
+int features_parse(const char *name, unsigned int *features)
+{
+	for (unsigned int i = 1; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+		if (!strcmp(name, feature_names[i])) {
+			*features = i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *features_name(unsigned int features)
+{
+	return features && features < sizeof(feature_names) / sizeof(feature_names[0]) ?
+	       feature_names[features] : "none";
+}
+
+/*
+ * As the kata agent reads it (kata-containers src/agent/src/config.rs,
+ * GUEST_COMPONENTS_REST_API_OPTION, get_guest_components_features_value):
+ * whitespace-separated words, the key matched as a word's prefix, the value
+ * all after it, the last occurrence winning; default resource. A value
+ * other than all, attestation or resource stops the agent from starting:
+ * here too.
+ */
+int cmdline_features(const char *cmdline, unsigned int *features, char *err)
 {
 	static const char key[] = "agent.guest_components_rest_api=";
 	const char *p = cmdline;
-	bool on = false;
 
+	*features = FEATURE_RESOURCE;
 	while ((p = strstr(p, key))) {
-		bool word = p == cmdline || p[-1] == ' ' || p[-1] == '\t';
+		bool word = p == cmdline || strchr(" \t\n\r\f\v", p[-1]);
 		const char *v = p + sizeof(key) - 1;
-		size_t n = strcspn(v, " \t\n");
+		size_t n = strcspn(v, " \t\n\r\f\v");
+		char value[16];
 
-		if (word)	/* the last one wins, as on a kernel command line */
-			on = (n == 11 && !strncmp(v, "attestation", n)) ||
-			     (n == 3 && !strncmp(v, "all", n));
 		p = v;
+		if (!word)
+			continue;
+		snprintf(value, sizeof(value), "%.*s", (int)(n < 15 ? n : 15), v);
+		if (n >= sizeof(value) || features_parse(value, features)) {
+			snprintf(err, AAEL_ERRLEN,
+				 "agent.guest_components_rest_api=%.*s: expected all, attestation or resource",
+				 (int)(n > 64 ? 64 : n), v);
+			return -1;
+		}
 	}
-	return on;
+	return 0;
 }

@@ -94,7 +94,7 @@ static int post(CURL *h, const char *url, const char *path,
 /* The key and where the handshake goes: one token request's. */
 struct session {
 	const struct aaeld_config *c;
-	enum tee tee;
+	const struct tee_provider *tee;
 	const char *url;		/* without trailing '/' */
 	struct json_object *jwk;	/* the tee key's public half */
 	CURL *h;
@@ -112,7 +112,7 @@ static struct json_object *attest(struct session *s, struct kbs_error *e)
 
 	req = json_object_new_object();
 	if (jadd(req, "version", json_object_new_string(KBS_PROTOCOL)) ||
-	    jadd(req, "tee", json_object_new_string(tee_name(s->tee))) ||
+	    jadd(req, "tee", json_object_new_string(s->tee->name)) ||
 	    jadd(req, "extra-params", kbs_request_extra_params())) {
 		kbs_seterr(e, 500, "out of memory for the KBS request");
 		goto out;
@@ -249,7 +249,8 @@ static struct json_object *handshake(struct session *s, struct kbs_error *e)
  * Nothing here is shared between calls: each caller gets its own key,
  * connection and token, so calls may run on any number of threads.
  */
-struct json_object *kbs_token(const struct aaeld_config *c, enum tee tee,
+struct json_object *kbs_token(const struct aaeld_config *c,
+			      const struct tee_provider *tee,
 			      struct kbs_error *e)
 {
 	struct session s = { .c = c, .tee = tee };
@@ -343,8 +344,9 @@ static int get_resource(struct session *s, const char *url, const char *token,
  * is gone (kbs/src/api_server.rs get_attestation_token), e.g. after a
  * restart of a KBS that keeps sessions in memory.
  */
-int kbs_resource(const struct aaeld_config *c, enum tee tee, const char *path,
-		 uint8_t **out, size_t *len, struct kbs_error *e)
+int kbs_resource(const struct aaeld_config *c, const struct tee_provider *tee,
+		 const char *path, uint8_t **out, size_t *len,
+		 struct kbs_error *e)
 {
 	struct session s = { .c = c, .tee = tee };
 	struct json_object *token = NULL;

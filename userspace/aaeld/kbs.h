@@ -18,16 +18,8 @@ int config_parse_cdh_toml(struct aaeld_config *c, const char *text,
 int config_resource_kbs(const struct aaeld_config *c, const char **url,
 			const char **cert, char *err);
 
-/* kbs.c */
-/* "repo/type/tag" as Trustee's resource plugin takes it, or -1 with err. */
+/* kbs_reply.c: "repo/type/tag" as Trustee's resource plugin takes it, or
+ * -1 with err. kbs_resource() (aaeld.h) refuses other paths so. */
 int kbs_resource_path_check(const char *path, char *err);
-/*
- * GET /kbs/v0/resource/<path> as the confidential data hub fetches it:
- * a new tee key and session, the reply opened with that key. On success
- * *out holds *len plaintext bytes (NUL after them, not counted): a secret,
- * to be released with jwe_free() and never logged or stored.
- */
-int kbs_resource(const struct aaeld_config *c, enum tee tee, const char *path,
-		 uint8_t **out, size_t *len, struct kbs_error *e);
 
 #endif

@@ -28,15 +28,6 @@ int kbs_seterr(struct kbs_error *e, int status, const char *fmt, ...)
 	return -1;
 }
 
-int jadd(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!o || !v || json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 int kbs_reply_parse(long status, const char *body, const char *path,
 		    struct json_object **reply, struct kbs_error *e)
 {

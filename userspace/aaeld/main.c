@@ -16,122 +16,68 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: aaeld [-c|--config aa.toml] [--initdata FILE]\n"
 		"             [--listen ADDR:PORT|unix:PATH] [--tee auto|tpm|tdx|sample]\n"
-		"             [--cmdline FILE] [--attestation-api on|off] [--max-body BYTES]\n"
-		"             [--max-rate RECORDS_PER_SECOND] [--max-token-requests N]\n"
-		"             [--max-evidence-requests N] [--max-log-requests N]\n\n"
-		"Serves POST/GET /aa/aael, GET /aa/evidence, GET /aa/token and GET /info\n"
-		"on 127.0.0.1:8006 (loopback clients only). The /aa/ routes need\n"
-		"agent.guest_components_rest_api=attestation (or =all) on the kernel\n"
-		"command line, unless --attestation-api says otherwise. See aaeld(8).\n");
+		"             [--cmdline FILE] [--features resource|attestation|all]\n"
+		"             [--max-body BYTES] [--max-rate RECORDS_PER_SECOND]\n"
+		"             [--max-kbs-requests N] [--max-evidence-requests N]\n"
+		"             [--max-log-requests N]\n\n"
+		"The Confidential Containers REST API on 127.0.0.1:8006 (loopback clients\n"
+		"only): /cdh/resource (feature resource), /aa/aael, /aa/evidence,\n"
+		"/aa/additional-evidence, /aa/token (feature attestation), /info. The\n"
+		"features are agent.guest_components_rest_api's on the kernel command line\n"
+		"(default resource) unless --features says otherwise. See aaeld(8).\n");
 }
 
 /* Warn when aa.toml's init_pcr and the module's register disagree. */
 static void check_register(const struct aaeld_config *c)
 {
 	char err[AAEL_ERRLEN];
-	struct aael_client *cl;
 	struct aael_status st;
+	bool tdx;
+	uint32_t p, want;
 
-	if (aael_client_open(&cl, err)) {
+	if (kernel_status(&st, err)) {
 		fprintf(stderr, "aaeld: warning: %s\n", err);
 		return;
 	}
-	if (!aael_client_status(cl, &st, err)) {
-		bool tdx = !strncmp(st.backend, "tdx", 3);
-		uint32_t p = (uint32_t)c->init_pcr;
-		uint32_t want = tdx ? aael_tdx_ccmr(p) : p;
-
-		if (want != st.index)
-			fprintf(stderr, "aaeld: warning: aa.toml init_pcr %u means register %u, but aael.ko records into %u (backend %s); the kernel decides\n",
-				p, want, st.index, st.backend);
-		if (!st.hardware)
-			fprintf(stderr, "aaeld: warning: aael.ko's %s register is emulated: NOT hardware-backed\n",
-				st.backend);
-	}
-	aael_client_close(cl);
-}
-
-/*
- * aael.ko logging to PCR 8 would extend the binding's PCR with every record:
- * Trustee's check (PCR 8 = one extend of the digest from zero) then fails
- * for good. Refused, whatever the order the two were started in.
- */
-static int aael_on_pcr8(char *err)
-{
-	struct aael_client *c;
-	struct aael_status st;
-	int rc;
-
-	if (aael_client_open(&c, err))
-		return 0;	/* no module yet: it checks PCR 8 is not at zero */
-	rc = aael_client_status(c, &st, err);
-	aael_client_close(c);
-	if (!rc && !strcmp(st.backend, "tpm") && st.index == 8) {
-		snprintf(err, AAEL_ERRLEN,
-			 "aael.ko logs to PCR 8, the Init-Data binding's PCR (load it with another pcr=)");
-		return -1;
-	}
-	return 0;
+	tdx = !strncmp(st.backend, "tdx", 3);
+	p = (uint32_t)c->init_pcr;
+	want = tdx ? aael_tdx_ccmr(p) : p;
+	if (want != st.index)
+		fprintf(stderr, "aaeld: warning: aa.toml init_pcr %u means register %u, but aael.ko records into %u (backend %s); the kernel decides\n",
+			p, want, st.index, st.backend);
+	if (!st.hardware)
+		fprintf(stderr, "aaeld: warning: aael.ko's %s register is emulated: NOT hardware-backed\n",
+			st.backend);
 }
 
 /*
  * Init-Data bound before first use: the TEE must already vouch for exactly
- * this document, else nothing in it is applied and aaeld does not start.
- * TPM: PCR 8, extended once per boot (tpm_bind_initdata); TDX: MRCONFIGID,
- * set by the host at launch, equal to the digest zero-padded to 48 bytes;
- * sample: nothing to bind to.
+ * this document, else nothing in it is applied and aaeld does not start
+ * (tee_*.c say how each TEE holds it).
  */
 static int bind_initdata(struct aaeld *d)
 {
-	uint8_t digest[64], mr[48], want[48] = { 0 };
-	char err[AAEL_ERRLEN], hex[97];
+	char msg[AAEL_ERRLEN];
+	uint8_t digest[64];
 	size_t len;
-	bool extended;
 
 	if (!d->config.initdata)
 		return 0;
-	if (initdata_digest(&d->config, digest, &len, err)) {
-		fprintf(stderr, "aaeld: %s\n", err);
+	if (initdata_digest(&d->config, digest, &len, msg)) {
+		fprintf(stderr, "aaeld: %s\n", msg);
 		return -1;
 	}
-	switch (d->tee) {
-	case TEE_TPM:
-		if (len != 32) {
-			fprintf(stderr, "aaeld: Init-Data algorithm = \"%s\": on a TPM the binding (PCR 8, sha256 bank) takes a sha256 digest; write algorithm = \"sha256\"\n",
-				d->config.initdata_alg);
-			return -1;
-		}
-		if (aael_on_pcr8(err)) {
-			fprintf(stderr, "aaeld: Init-Data not bound: %s\n", err);
-			return -1;
-		}
-		if (tpm_bind_initdata(digest, &extended, err)) {
-			fprintf(stderr, "aaeld: Init-Data not bound: %s\n", err);
-			return -1;
-		}
-		fprintf(stderr, "aaeld: Init-Data %s: PCR 8 = sha256(0^32 || %s)\n",
-			extended ? "bound now" : "already bound this boot",
-			aael_hex(hex, digest, 32));
+	switch (d->tee->bind_initdata(digest, len, d->config.initdata_alg, msg)) {
+	case 0:
+		fprintf(stderr, "aaeld: Init-Data bound: %s\n", msg);
 		return 0;
-	case TEE_TDX:
-		if (tdx_mrconfigid(mr, err)) {
-			fprintf(stderr, "aaeld: Init-Data: cannot read MRCONFIGID: %s\n", err);
-			return -1;
-		}
-		memcpy(want, digest, len < 48 ? len : 48);
-		if (len > 48 || memcmp(mr, want, 48)) {
-			fprintf(stderr, "aaeld: Init-Data refused: MRCONFIGID is %s, not its %s digest (zero-padded to 48 bytes)\n",
-				aael_hex(hex, mr, 48), d->config.initdata_alg);
-			return -1;
-		}
-		fprintf(stderr, "aaeld: Init-Data bound: MRCONFIGID = its digest\n");
+	case 1:
+		fprintf(stderr, "aaeld: warning: Init-Data NOT bound (%s); a verifier cannot tell it from any other document\n",
+			msg);
 		return 0;
-	case TEE_SAMPLE:
-		break;
 	}
-	fprintf(stderr, "aaeld: warning: Init-Data NOT bound (tee %s has no register for it); a verifier cannot tell it from any other document\n",
-		tee_name(d->tee));
-	return 0;
+	fprintf(stderr, "aaeld: Init-Data refused: %s\n", msg);
+	return -1;
 }
 
 /*
@@ -178,7 +124,7 @@ static bool parse_slots(const char *s, unsigned int *v)
 
 /* Everything after the options; d->config is freed by the caller. */
 static int run(struct aaeld *d, const char *config, const char *initdata,
-	       const char *tee, const char *api, const char *cmdline,
+	       const char *tee, const char *features, const char *cmdline,
 	       const char *listen)
 {
 	char err[AAEL_ERRLEN];
@@ -200,7 +146,7 @@ static int run(struct aaeld *d, const char *config, const char *initdata,
 	}
 	if (!strcmp(tee, "auto")) {
 		d->tee = tee_detect();
-	} else if (tee_from_name(tee, &d->tee)) {
+	} else if (!(d->tee = tee_by_name(tee))) {
 		fprintf(stderr, "aaeld: --tee %s: expected auto, tpm, tdx or sample\n", tee);
 		return 2;
 	}
@@ -210,18 +156,22 @@ static int run(struct aaeld *d, const char *config, const char *initdata,
 		fprintf(stderr, "aaeld: %s\n", err);
 		return 2;
 	}
-	if (api) {
-		d->aa_routes = !strcmp(api, "on");
+	if (features) {
+		rc = features_parse(features, &d->features);
 	} else {
 		size_t len;
 		char *text = read_text_file(cmdline, &len, err);
 
-		if (!text) {
-			fprintf(stderr, "aaeld: %s\n", err);
-			return 2;
-		}
-		d->aa_routes = cmdline_enables_aa(text);
+		rc = text ? cmdline_features(text, &d->features, err) : -1;
 		free(text);
+	}
+	if (rc) {
+		if (features)
+			fprintf(stderr, "aaeld: --features %s: expected resource, attestation or all\n",
+				features);
+		else
+			fprintf(stderr, "aaeld: %s\n", err);
+		return 2;
 	}
 	if (!config && !d->config.initdata_aa && kbs_from_params(&d->config, cmdline))
 		return 2;
@@ -240,9 +190,13 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "tee", required_argument, NULL, 't' },
 		{ "cmdline", required_argument, NULL, 'k' },
+		{ "features", required_argument, NULL, 'f' },
+		/* before --features: on = all, off = resource */
 		{ "attestation-api", required_argument, NULL, 'a' },
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "max-rate", required_argument, NULL, 'r' },
+		{ "max-kbs-requests", required_argument, NULL, 'T' },
+		/* its name before /cdh/resource shared the class */
 		{ "max-token-requests", required_argument, NULL, 'T' },
 		{ "max-evidence-requests", required_argument, NULL, 'E' },
 		{ "max-log-requests", required_argument, NULL, 'L' },
@@ -251,14 +205,16 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *listen = "127.0.0.1:8006", *cmdline = "/proc/cmdline";
-	const char *config = NULL, *initdata = NULL, *tee = "auto", *api = NULL;
+	const char *config = NULL, *initdata = NULL, *tee = "auto";
+	const char *features = NULL;
 	/*
-	 * Slow requests at once: 8 KBS handshakes (the token route's callers
-	 * are few: the guest's agents), 4 evidence and 4 log reads (each holds
-	 * the whole log in memory while it is serialised).
+	 * Slow requests at once: 8 KBS handshakes (tokens and resources: their
+	 * callers are few, the guest's agents and containers starting), 4
+	 * evidence and 4 log reads (each holds the whole log in memory while it
+	 * is serialised).
 	 */
 	struct aaeld d = { .max_body = 64 * 1024,
-			   .max_slow = { [SLOW_TOKEN] = 8, [SLOW_EVIDENCE] = 4,
+			   .max_slow = { [SLOW_KBS] = 8, [SLOW_EVIDENCE] = 4,
 					 [SLOW_LOG] = 4 } };
 	char *end;
 	unsigned long rate = 0;
@@ -272,10 +228,14 @@ int main(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 't': tee = optarg; break;
 		case 'k': cmdline = optarg; break;
-		case 'a': api = optarg; break;
+		case 'f': features = optarg; break;
+		case 'a':
+			bad |= strcmp(optarg, "on") && strcmp(optarg, "off");
+			features = strcmp(optarg, "on") ? "resource" : "all";
+			break;
 		case 'm': d.max_body = strtoul(optarg, NULL, 10); break;
 		case 'r': rate = strtoul(optarg, &end, 10); bad |= *end || rate > 1000000; break;
-		case 'T': bad |= !parse_slots(optarg, &d.max_slow[SLOW_TOKEN]); break;
+		case 'T': bad |= !parse_slots(optarg, &d.max_slow[SLOW_KBS]); break;
 		case 'E': bad |= !parse_slots(optarg, &d.max_slow[SLOW_EVIDENCE]); break;
 		case 'L': bad |= !parse_slots(optarg, &d.max_slow[SLOW_LOG]); break;
 		case 'h': usage(stdout); return 0;
@@ -284,7 +244,7 @@ int main(int argc, char **argv)
 		}
 	}
 	d.max_rate = (unsigned int)rate;
-	if (optind != argc || d.max_body < 64 || bad || (api && strcmp(api, "on") && strcmp(api, "off"))) {
+	if (optind != argc || d.max_body < 64 || bad) {
 		usage(stderr);
 		return 2;
 	}
@@ -292,7 +252,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aaeld: out of memory\n");
 		return 1;
 	}
-	o = run(&d, config, initdata, tee, api, cmdline, listen);
+	o = run(&d, config, initdata, tee, features, cmdline, listen);
 	config_free(&d.config);
 	return o;
 }

@@ -24,7 +24,7 @@
  * no NV storage needed) but certified by nobody. An AA_TPM_AK_HANDLE that
  * names no key is an error rather than a silent fallback.
  *
- * Init-Data binding (tpm_bind_initdata): PCR 8 holds it, extended once from
+ * Init-Data binding (pcr8_bind): PCR 8 holds it, extended once from
  * zero with the document's sha256 digest, as the agent does at start
  * (attester/src/tpm/mod.rs bind_init_data) and Trustee expects
  * (PCR8 == sha256(32 zero bytes || digest)).
@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -364,25 +365,19 @@ out:
 	return q;
 }
 
-struct json_object *tpm_evidence(const uint8_t *rd, size_t len, char *err)
+static struct json_object *tpm_evidence(const uint8_t *rd, size_t len,
+					char *err)
 {
 	uint8_t before[PCRS][32], after[PCRS][32];
 	struct aael_status logst;
 	const uint8_t *logged;
 	struct json_object *ev = NULL, *q = NULL;
-	struct aael_client *c;
 	struct aael_status st;
 	uint8_t *blob = NULL;
 	size_t blob_len;
-	char *b64;
 
-	if (aael_client_open(&c, err))
+	if (kernel_status(&st, err))
 		return NULL;
-	if (aael_client_status(c, &st, err)) {
-		aael_client_close(c);
-		return NULL;
-	}
-	aael_client_close(c);
 	if (strcmp(st.backend, "tpm") || st.index >= PCRS) {
 		/* the quote would not cover the log's register */
 		snprintf(err, AAEL_ERRLEN, "aael.ko does not log to a TPM PCR (backend %s)",
@@ -400,7 +395,7 @@ struct json_object *tpm_evidence(const uint8_t *rd, size_t len, char *err)
 		json_object_put(q);
 		q = NULL;
 		if (read_pcrs(before, err) ||
-		    aael_log_blob(&blob, &blob_len, &logst, err))
+		    kernel_cc_eventlog(&blob, &blob_len, &logst, err))
 			goto out;
 		/*
 		 * The kernel extends before it appends: a record can be in the
@@ -433,15 +428,13 @@ struct json_object *tpm_evidence(const uint8_t *rd, size_t len, char *err)
 		}
 	}
 	ev = json_object_new_object();
-	b64 = b64_encode(blob, blob_len, false);
 	if (jadd(ev, "ak_public", json_object_new_string(ak_public_b64)) ||
-	    jadd(ev, "tpm_quote", json_object_get(q)) || !b64 ||
-	    jadd(ev, "cc_eventlog", json_object_new_string(b64))) {
+	    jadd(ev, "tpm_quote", json_object_get(q)) ||
+	    jadd_b64(ev, "cc_eventlog", blob, blob_len)) {
 		json_object_put(ev);
 		ev = NULL;
 		snprintf(err, AAEL_ERRLEN, "out of memory for the evidence");
 	}
-	free(b64);
 out:
 	pthread_mutex_unlock(&tpm_lock);
 	json_object_put(q);
@@ -470,7 +463,7 @@ static int extend_of(const uint8_t value[32], const uint8_t digest[32],
  * digest: bound already (aaeld restarted), nothing to do. Anything else:
  * another document or another extender was first; refuse.
  */
-int tpm_bind_initdata(const uint8_t digest[32], bool *extended, char *err)
+static int pcr8_bind(const uint8_t digest[32], bool *extended, char *err)
 {
 	static const uint8_t zero[32];
 	uint8_t pcrs[PCRS][32], want[32];
@@ -522,3 +515,54 @@ out:
 	pthread_mutex_unlock(&tpm_lock);
 	return ret;
 }
+
+/*
+ * aael.ko logging to PCR 8 would extend the binding's PCR with every record:
+ * Trustee's check (PCR 8 = one extend of the digest from zero) then fails
+ * for good. Refused, whatever the order the two were started in.
+ */
+static int aael_on_pcr8(char *err)
+{
+	struct aael_status st;
+
+	if (kernel_status(&st, err))
+		return 0;	/* no module yet: it checks PCR 8 is not at zero */
+	if (!strcmp(st.backend, "tpm") && st.index == INITDATA_PCR) {
+		snprintf(err, AAEL_ERRLEN,
+			 "aael.ko logs to PCR 8, the Init-Data binding's PCR (load it with another pcr=)");
+		return -1;
+	}
+	return 0;
+}
+
+static int tpm_bind_initdata(const uint8_t *digest, size_t len,
+			     const char *alg, char *msg)
+{
+	char hex[65];
+	bool extended;
+
+	if (len != 32) {
+		snprintf(msg, AAEL_ERRLEN,
+			 "algorithm = \"%s\": on a TPM the binding (PCR 8, sha256 bank) takes a sha256 digest; write algorithm = \"sha256\"",
+			 alg);
+		return -1;
+	}
+	if (aael_on_pcr8(msg) || pcr8_bind(digest, &extended, msg))
+		return -1;
+	snprintf(msg, AAEL_ERRLEN, "%s: PCR 8 = sha256(0^32 || %s)",
+		 extended ? "bound now" : "already bound this boot",
+		 aael_hex(hex, digest, 32));
+	return 0;
+}
+
+static bool tpm_present(void)
+{
+	return access("/dev/tpmrm0", F_OK) == 0;
+}
+
+const struct tee_provider tee_tpm = {
+	.name = "tpm",
+	.present = tpm_present,
+	.evidence = tpm_evidence,
+	.bind_initdata = tpm_bind_initdata,
+};
