@@ -232,9 +232,9 @@ compat_stop
 compat_start --features resource || return 0
 for p in /cdh/resource/a/b /cdh/resource/a/b/c/d /cdh/resource/a//c /cdh/resource/a/../c \
 	 /cdh/resource/a/./c /cdh/resource/../b/c /cdh/resource/a/b/c/ /cdh/resource/a/b%20x/c \
-	 /cdh/resource/a/b%2Fx/c /cdh/resource/; do
+	 /cdh/resource/a/b%2Fx/c /cdh/resource/ /cdh/resource/a/.hidden/c; do
 	st=$(r GET "$p")
-	if [ "$st" = 400 ] && grep -q 'must be /<repository>/<type>/<tag>' "$T/b"; then
+	if [ "$st" = 400 ] && grep -q 'expected repo/type/tag' "$T/b"; then
 		ok "GET $p: 400, the path rule"
 	else
 		not_ok "GET $p: 400, the path rule" "HTTP $st $(body)"

@@ -10,10 +10,11 @@
  * octet-stream, any failure 500 with the reason.
  *
  * Stricter than the REST server, which passes any path on: the path must
- * be exactly repository, type and tag, each 1 to 128 characters of
- * [A-Za-z0-9._-] and neither "." nor "..", else 400 -- so no request can
- * name a KBS path that is not a resource, and what reaches the KBS needs
- * no escaping. The method is not looked at, as the REST server does not.
+ * be exactly repository, type and tag as Trustee's resource API takes them
+ * (kbs_resource_path_check: [A-Za-z0-9_-][A-Za-z0-9_.-]*, so no empty, "."
+ * or ".." segment), else 400 -- so no request can name a KBS path that is
+ * not a resource, and what reaches the KBS needs no escaping. The method
+ * is not looked at, as the REST server does not.
  *
  * The resource is a secret: it is never logged, is wiped once sent
  * (reply_secret), and is never written anywhere.
@@ -23,38 +24,7 @@
 #include <string.h>
 
 #include "aaeld.h"
-
-#define SEGMENTS	3
-#define SEGMENT_MAX	128
-
-static bool segment_ok(const char *s, size_t n)
-{
-	if (!n || n > SEGMENT_MAX || (n == 1 && s[0] == '.') ||
-	    (n == 2 && s[0] == '.' && s[1] == '.'))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789._-", s[i]) || !s[i])
-			return false;
-	return true;
-}
-
-/* "/repo/type/tag" -> "repo/type/tag", or false */
-static bool resource_path_ok(const char *path)
-{
-	const char *p = path;
-	int n = 0;
-
-	while (*p == '/' && n < SEGMENTS) {
-		size_t len = strcspn(p + 1, "/");
-
-		if (!segment_ok(p + 1, len))
-			return false;
-		n++;
-		p += 1 + len;
-	}
-	return n == SEGMENTS && !*p;
-}
+#include "kbs.h"
 
 static void run_resource(struct request *req)
 {
@@ -71,12 +41,11 @@ static void run_resource(struct request *req)
 
 void cdh_resource_get(struct request *req)
 {
-	char *path;
+	char err[AAEL_ERRLEN], *path;
 
-	if (!resource_path_ok(req->path)) {
-		reply_text(req, 400,
-			   "the resource path must be /<repository>/<type>/<tag>, each 1 to %d characters of A-Z a-z 0-9 . _ - and not . or ..",
-			   SEGMENT_MAX);
+	/* routes.c hands over what follows "/resource": it starts with '/' */
+	if (kbs_resource_path_check(req->path + 1, err)) {
+		reply_text(req, 400, "%s", err);
 		return;
 	}
 	path = strdup(req->path + 1);
