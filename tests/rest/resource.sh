@@ -98,3 +98,40 @@ fi
 compat_stop
 kill $KBSPID 2>/dev/null
 wait $KBSPID 2>/dev/null
+
+# The production path: TPM evidence and Trustee's default resource policy
+# (kbs/sample_policies/default.rego), which the sample TEE does not pass.
+if [ -e /dev/tpmrm0 ]; then
+	KBSP=$(compat_port)
+	python3 /mnt/tests/kbs/test-kbs.py --port "$KBSP" --resources "$RES" > "$T/kbs-tpm.log" 2>&1 &
+	KBSPID=$!
+	i=0
+	while ! curl -s -o /dev/null "http://127.0.0.1:$KBSP/stats"; do
+		[ $i -lt 100 ] || break
+		sleep 0.1; i=$((i + 1))
+	done
+	printf '[token_configs.kbs]\nurl = "http://127.0.0.1:%s"\n' "$KBSP" > "$T/aa-tpm.toml"
+	compat_start --features resource -c "$T/aa-tpm.toml" || return 0
+	st=$(r GET /cdh/resource/default/key/bin)
+	expect "the sample TEE under the default resource policy: refused (500)" "$st" 500
+	compat_stop
+	cport=$(compat_port)
+	"$D" --tee tpm --features resource -c "$T/aa-tpm.toml" --listen "127.0.0.1:$cport" > "$T/compat-aaeld.log" 2>&1 &
+	CP=$!
+	U=http://127.0.0.1:$cport
+	i=0
+	while ! curl -s -o /dev/null "$U/info"; do
+		[ $i -lt 100 ] || break
+		sleep 0.1; i=$((i + 1))
+	done
+	st=$(r GET /cdh/resource/default/key/bin)
+	if [ "$st" = 200 ] && cmp -s "$T/b" "$RES/default/key/bin"; then
+		ok "TPM evidence, the default resource policy: the resource arrives byte for byte"
+	else
+		not_ok "TPM evidence, the default resource policy: the resource arrives" \
+			"HTTP $st $(head -c 300 "$T/b")" "$(tail -5 "$T/compat-aaeld.log")" "$(tail -5 "$T/kbs-tpm.log")"
+	fi
+	compat_stop
+	kill $KBSPID 2>/dev/null
+	wait $KBSPID 2>/dev/null
+fi
