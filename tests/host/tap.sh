@@ -11,3 +11,14 @@ not_ok() {
 }
 check() { d=$1; shift; if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi; }
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi; }
+# asan_reports DIR: ok when an ASan/UBSan build left no log_path report
+# (DIR/asan.*), else not_ok with the first of them
+asan_reports() {
+	reports=$(ls "$1"/asan.* 2>/dev/null)
+	if [ -z "$reports" ]; then
+		ok "no ASan/UBSan report from aaeld"
+	else
+		# shellcheck disable=SC2086
+		not_ok "no ASan/UBSan report from aaeld" "$(head -n 40 $reports)"
+	fi
+}

@@ -141,12 +141,6 @@ fi
 kill $KBS
 wait $KBS 2>/dev/null
 
-reports=$(ls "$T"/asan.* 2>/dev/null)
-if [ -z "$reports" ]; then
-	ok "no ASan/UBSan report from aaeld"
-else
-	# shellcheck disable=SC2086
-	not_ok "no ASan/UBSan report from aaeld" "$(head -n 40 $reports)"
-fi
+asan_reports "$T"
 echo "1..$N"
 [ $FAILED -eq 0 ]

@@ -13,10 +13,11 @@
 compat_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-# compat_start ARGS...: aaeld on a free port; sets U (its URL) and CP (pid)
+# compat_start ARGS...: aaeld (tee $COMPAT_TEE, default sample) on a free
+# port; sets U (its URL) and CP (pid)
 compat_start() {
 	cport=$(compat_port)
-	"$D" --tee sample --listen "127.0.0.1:$cport" "$@" > "$T/compat-aaeld.log" 2>&1 &
+	"$D" --tee "${COMPAT_TEE:-sample}" --listen "127.0.0.1:$cport" "$@" > "$T/compat-aaeld.log" 2>&1 &
 	CP=$!
 	U=http://127.0.0.1:$cport
 	i=0

@@ -7,19 +7,23 @@
 # Init-Data's cdh.toml over aa.toml's; the secret never in aaeld's output.
 # Sample evidence: the KBS runs Trustee's allow_all resource policy (its
 # default policy refuses the sample TEE, which test-kbs-rules checks).
+# kbs_start ARGS...: the test KBS on a free port (KBSP, KBSPID)
+kbs_start() {
+	KBSP=$(compat_port)
+	python3 /mnt/tests/kbs/test-kbs.py --port "$KBSP" --resources "$RES" "$@" \
+		>> "$T/kbs-res.log" 2>&1 &
+	KBSPID=$!
+	i=0
+	while ! curl -s -o /dev/null "http://127.0.0.1:$KBSP/stats"; do
+		[ $i -lt 100 ] || return 1
+		sleep 0.1; i=$((i + 1))
+	done
+}
 RES=$T/resources
 mkdir -p "$RES/default/key" "$RES/other/cert"
 head -c 4096 /dev/urandom > "$RES/default/key/bin"	# NULs and all
 printf 'MARKER-%s-SECRET' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$RES/other/cert/text"
-KBSP=$(compat_port)
-python3 /mnt/tests/kbs/test-kbs.py --port "$KBSP" --resources "$RES" --resource-policy allow_all \
-	> "$T/kbs-res.log" 2>&1 &
-KBSPID=$!
-i=0
-while ! curl -s -o /dev/null "http://127.0.0.1:$KBSP/stats"; do
-	[ $i -lt 100 ] || break
-	sleep 0.1; i=$((i + 1))
-done
+kbs_start --resource-policy allow_all || not_ok "the test KBS starts" "$(tail -5 "$T/kbs-res.log")"
 
 for alg in ECDH-ES+A256KW-P256 ECDH-ES+A256KW-P521 RSA-OAEP-256; do
 	cat > "$T/aa-res.toml" <<TOML
@@ -102,34 +106,19 @@ wait $KBSPID 2>/dev/null
 # The production path: TPM evidence and Trustee's default resource policy
 # (kbs/sample_policies/default.rego), which the sample TEE does not pass.
 if [ -e /dev/tpmrm0 ]; then
-	KBSP=$(compat_port)
-	python3 /mnt/tests/kbs/test-kbs.py --port "$KBSP" --resources "$RES" > "$T/kbs-tpm.log" 2>&1 &
-	KBSPID=$!
-	i=0
-	while ! curl -s -o /dev/null "http://127.0.0.1:$KBSP/stats"; do
-		[ $i -lt 100 ] || break
-		sleep 0.1; i=$((i + 1))
-	done
+	kbs_start || not_ok "the test KBS starts" "$(tail -5 "$T/kbs-res.log")"
 	printf '[token_configs.kbs]\nurl = "http://127.0.0.1:%s"\n' "$KBSP" > "$T/aa-tpm.toml"
 	compat_start --features resource -c "$T/aa-tpm.toml" || return 0
 	st=$(r GET /cdh/resource/default/key/bin)
 	expect "the sample TEE under the default resource policy: refused (500)" "$st" 500
 	compat_stop
-	cport=$(compat_port)
-	"$D" --tee tpm --features resource -c "$T/aa-tpm.toml" --listen "127.0.0.1:$cport" > "$T/compat-aaeld.log" 2>&1 &
-	CP=$!
-	U=http://127.0.0.1:$cport
-	i=0
-	while ! curl -s -o /dev/null "$U/info"; do
-		[ $i -lt 100 ] || break
-		sleep 0.1; i=$((i + 1))
-	done
+	COMPAT_TEE=tpm compat_start --features resource -c "$T/aa-tpm.toml" || return 0
 	st=$(r GET /cdh/resource/default/key/bin)
 	if [ "$st" = 200 ] && cmp -s "$T/b" "$RES/default/key/bin"; then
 		ok "TPM evidence, the default resource policy: the resource arrives byte for byte"
 	else
 		not_ok "TPM evidence, the default resource policy: the resource arrives" \
-			"HTTP $st $(head -c 300 "$T/b")" "$(tail -5 "$T/compat-aaeld.log")" "$(tail -5 "$T/kbs-tpm.log")"
+			"HTTP $st $(head -c 300 "$T/b")" "$(tail -5 "$T/compat-aaeld.log")" "$(tail -5 "$T/kbs-res.log")"
 	fi
 	compat_stop
 	kill $KBSPID 2>/dev/null
