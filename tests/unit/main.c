@@ -67,5 +67,6 @@ int main(void)
 	failed += run_netlink_tests();
 	failed += run_kbs_reply_tests();
 	failed += run_kbs_client_tests();
+	failed += run_util_tests();
 	return failed ? 1 : 0;
 }

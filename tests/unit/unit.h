@@ -14,6 +14,7 @@ int run_toml_tests(void);
 int run_netlink_tests(void);
 int run_kbs_reply_tests(void);
 int run_kbs_client_tests(void);
+int run_util_tests(void);
 
 /* Helpers shared by the test files. */
 size_t unhex(const char *hex, uint8_t *out, size_t max);
