@@ -16,8 +16,11 @@ SANITIZE      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 LIBS          := $(shell pkg-config --libs openssl json-c libnl-genl-3.0 2>/dev/null)
 
 LIB_SRCS  := kmod/record.c userspace/lib/eventlog.c userspace/lib/digest.c \
-	     userspace/lib/client.c userspace/lib/json.c userspace/lib/cceventlog.c
-LIB_HDRS  := kmod/record.h userspace/include/aael.h uapi/linux/aael.h
+	     userspace/lib/client.c userspace/lib/json.c userspace/lib/cceventlog.c \
+	     userspace/lib/err.c userspace/lib/base64.c userspace/lib/buf.c \
+	     userspace/lib/file.c
+LIB_HDRS  := kmod/record.h userspace/include/aael.h uapi/linux/aael.h \
+	     userspace/lib/util.h
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 CTL_SRCS  := $(wildcard userspace/aaelctl/*.c)
 CTL_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))

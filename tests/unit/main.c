@@ -69,5 +69,6 @@ int main(void)
 	failed += run_kbs_client_tests();
 	failed += run_jwe_tests();
 	failed += run_kbs_resource_tests();
+	failed += run_util_tests();
 	return failed ? 1 : 0;
 }

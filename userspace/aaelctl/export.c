@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include "aaelctl.h"
+#include "../lib/util.h"
 
 #define CCEL_SYSFS "/sys/firmware/acpi/tables/data/CCEL"
 
@@ -44,12 +44,12 @@ static int export_cc_eventlog(FILE *out, const char *ccel_path)
 		fprintf(stderr, "aaelctl: cc-eventlog: %s\n", err);
 		return EXIT_ERROR;
 	}
-	b64 = malloc(4 * ((len + 2) / 3) + 1);
+	b64 = aael_b64_encode(blob, len, false);
 	if (!b64) {
+		fprintf(stderr, "aaelctl: cc-eventlog: out of memory\n");
 		free(blob);
 		return EXIT_ERROR;
 	}
-	EVP_EncodeBlock((unsigned char *)b64, blob, (int)len);
 	fprintf(out, "%s\n", b64);
 	free(b64);
 	free(blob);
@@ -65,8 +65,16 @@ static int export_cel_json(FILE *out, const struct log_source *src)
 		struct json_object *rec = json_object_new_object();
 		struct json_object *digests = json_object_new_array();
 		struct json_object *content = json_object_new_object();
-		char *b64 = malloc(4 * ((ev->data_len + 2) / 3) + 1);
+		char *b64 = aael_b64_encode(ev->data, ev->data_len, false);
 
+		if (!b64) {
+			json_object_put(content);
+			json_object_put(digests);
+			json_object_put(rec);
+			json_object_put(arr);
+			fprintf(stderr, "aaelctl: cel-json: out of memory\n");
+			return EXIT_ERROR;
+		}
 		for (unsigned int k = 0; k < ev->nr_digests; k++) {
 			struct json_object *d = json_object_new_object();
 			char hex[2 * AAEL_MAX_DIGEST + 1];
@@ -77,7 +85,6 @@ static int export_cel_json(FILE *out, const struct log_source *src)
 			json_object_object_add(d, "digest", json_object_new_string(hex));
 			json_object_array_add(digests, d);
 		}
-		EVP_EncodeBlock((unsigned char *)b64, ev->data, (int)ev->data_len);
 		json_object_object_add(rec, "recnum",
 				       json_object_new_int64((int64_t)(src->first_seq + i)));
 		json_object_object_add(rec, "pcr", json_object_new_int64(ev->pcr));

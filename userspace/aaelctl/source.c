@@ -9,6 +9,7 @@
 #include <string.h>
 #include "aaelctl.h"
 #include "record.h"
+#include "../lib/util.h"
 
 int open_client(struct aael_client **c)
 {
@@ -42,55 +43,22 @@ static int parse(struct log_source *src, const char *what)
 
 int source_load_file(struct log_source *src, const char *path)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	size_t cap = 1 << 16;
+	char err[AAEL_ERRLEN];
 
 	memset(src, 0, sizeof(*src));
-	if (!f) {
-		fprintf(stderr, "aaelctl: %s: %s\n", path, strerror(errno));
+	src->buf = strcmp(path, "-") ? aael_read_file(path, 0, &src->len, err)
+				     : aael_read_stream(stdin, path, 0, &src->len, err);
+	if (!src->buf) {
+		fprintf(stderr, "aaelctl: %s\n", err);
 		return -1;
 	}
-	src->buf = malloc(cap);
-	while (src->buf) {
-		src->len += fread(src->buf + src->len, 1, cap - src->len, f);
-		if (src->len < cap)
-			break;
-		cap *= 2;
-		src->buf = realloc(src->buf, cap);
-	}
-	if (ferror(f) || !src->buf) {
-		fprintf(stderr, "aaelctl: %s: cannot read\n", path);
-		if (f != stdin)
-			fclose(f);
-		source_free(src);
-		return -1;
-	}
-	if (f != stdin)
-		fclose(f);
 	return parse(src, path);
 }
 
 struct collect {
-	struct log_source *src;
-	size_t cap;
+	struct aael_buf buf;
 	uint64_t until;
 };
-
-static int append(struct log_source *src, size_t *cap, const void *p,
-		  size_t n)
-{
-	while (src->len + n > *cap) {
-		uint8_t *b = realloc(src->buf, *cap * 2);
-
-		if (!b)
-			return -ENOMEM;
-		src->buf = b;
-		*cap *= 2;
-	}
-	memcpy(src->buf + src->len, p, n);
-	src->len += n;
-	return 0;
-}
 
 static int collect_record(uint64_t seq, const uint8_t *rec, size_t len,
 			  void *arg)
@@ -99,7 +67,7 @@ static int collect_record(uint64_t seq, const uint8_t *rec, size_t len,
 
 	if (seq >= c->until)
 		return 1;	/* past the snapshot: stop */
-	return append(c->src, &c->cap, rec, len);
+	return aael_buf_append(&c->buf, rec, len);
 }
 
 /*
@@ -109,7 +77,8 @@ static int collect_record(uint64_t seq, const uint8_t *rec, size_t len,
 int source_load_live(struct log_source *src, struct aael_client *client,
 		     uint64_t from)
 {
-	struct collect c = { .src = src, .cap = 1 << 16 };
+	struct collect c = { 0 };
+	size_t hdr_len;
 	struct aael_alg algs[AAEL_MAX_BANKS];
 	char err[AAEL_ERRLEN] = "";
 	int rc;
@@ -125,14 +94,18 @@ int source_load_live(struct log_source *src, struct aael_client *client,
 		algs[i].alg_id = src->status.value[i].alg;
 		algs[i].digest_size = src->status.value[i].size;
 	}
-	src->buf = malloc(c.cap);
-	if (!src->buf)
+	hdr_len = aael_spec_id_size(src->status.nr_banks);
+	rc = aael_buf_reserve(&c.buf, hdr_len);
+	if (rc)
 		return -1;
-	src->len = aael_spec_id_size(src->status.nr_banks);
-	aael_spec_id_encode(src->buf, algs, src->status.nr_banks);
+	aael_spec_id_encode(c.buf.data, algs, src->status.nr_banks);
+	c.buf.len = hdr_len;
+	c.buf.data[hdr_len] = 0;
 	c.until = src->status.count;
 	rc = from < c.until ? aael_client_dump(client, from, collect_record, &c,
 					       err) : 0;
+	src->buf = c.buf.data;
+	src->len = c.buf.len;
 	if (rc < 0) {
 		fprintf(stderr, "aaelctl: reading the log: %s\n",
 			*err ? err : strerror(-rc));

@@ -5,41 +5,21 @@
  * there is none), the records, then 8 x 0xFF (WIRE-FORMATS section 2).
  */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "aael.h"
 #include "record.h"
+#include "util.h"
 
 struct blob {
-	uint8_t *buf;
-	size_t len;
-	size_t cap;
+	struct aael_buf buf;
 	uint64_t until;
 };
-
-static int append(struct blob *b, const void *p, size_t n)
-{
-	while (b->len + n > b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 65536;
-		uint8_t *nb = realloc(b->buf, cap);
-
-		if (!nb)
-			return -ENOMEM;
-		b->buf = nb;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, p, n);
-	b->len += n;
-	return 0;
-}
 
 static int add_record(uint64_t seq, const uint8_t *rec, size_t len, void *arg)
 {
 	struct blob *b = arg;
 
-	return seq >= b->until ? 1 : append(b, rec, len);
+	return seq >= b->until ? 1 : aael_buf_append(&b->buf, rec, len);
 }
 
 static bool lists_banks(const struct aael_eventlog *log,
@@ -75,10 +55,10 @@ int aael_client_cc_eventlog(struct aael_client *c, const uint8_t *ccel,
 			return -EINVAL;
 		rc = log.has_spec_id && lists_banks(&log, st) ? 0 : -EINVAL;
 		if (rc)
-			snprintf(err, AAEL_ERRLEN,
-				 "the firmware log does not list the register's banks");
+			aael_seterr(err, rc,
+				    "the firmware log does not list the register's banks");
 		else
-			rc = append(&b, ccel, log.end);
+			rc = aael_buf_append(&b.buf, ccel, log.end);
 		aael_eventlog_free(&log);
 	} else {
 		for (unsigned int i = 0; i < st->nr_banks; i++) {
@@ -86,16 +66,16 @@ int aael_client_cc_eventlog(struct aael_client *c, const uint8_t *ccel,
 			algs[i].digest_size = st->value[i].size;
 		}
 		aael_spec_id_encode(hdr, algs, st->nr_banks);
-		rc = append(&b, hdr, aael_spec_id_size(st->nr_banks));
+		rc = aael_buf_append(&b.buf, hdr, aael_spec_id_size(st->nr_banks));
 	}
 	b.until = st->count;
 	if (!rc && st->count)
 		rc = aael_client_dump(c, 0, add_record, &b, err);
-	if (rc < 0 || append(&b, "\xff\xff\xff\xff\xff\xff\xff\xff", 8)) {
-		free(b.buf);
+	if (rc < 0 || aael_buf_append(&b.buf, "\xff\xff\xff\xff\xff\xff\xff\xff", 8)) {
+		aael_buf_free(&b.buf);
 		return rc < 0 ? rc : -ENOMEM;
 	}
-	*out = b.buf;
-	*out_len = b.len;
+	*out = b.buf.data;
+	*out_len = b.buf.len;
 	return 0;
 }

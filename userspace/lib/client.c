@@ -2,7 +2,6 @@
 /* libaael's kernel channel: the "aael" generic netlink family, on libnl-3. */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "aael.h"
 #include "internal.h"
+#include "util.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -56,16 +56,6 @@ static const struct nla_policy digest_policy[AAEL_DIGEST_MAX + 1] = {
 	[AAEL_DIGEST_ALG] = { .type = NLA_U16 },
 };
 
-static int fail(char *err, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, AAEL_ERRLEN, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 /* The kernel's extended-ack message, if the error carries one. */
 static const char *extack_msg(struct nlmsgerr *e)
 {
@@ -94,8 +84,8 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	(void)who;
 	r->error = e->error;
 	r->done = true;
-	fail(r->err, 0, "%s%s%s", strerror(-e->error), msg ? ": " : "",
-	     msg ? msg : "");
+	aael_seterr(r->err, 0, "%s%s%s", strerror(-e->error), msg ? ": " : "",
+		    msg ? msg : "");
 	return NL_STOP;
 }
 
@@ -124,7 +114,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	if (parse_reply(nlmsg_hdr(msg), tb)) {
 		r->error = -EPROTO;
-		fail(r->err, 0, "malformed reply from the kernel");
+		aael_seterr(r->err, 0, "malformed reply from the kernel");
 		return NL_OK;
 	}
 	rc = r->valid ? r->valid(tb, r->arg) : 0;
@@ -132,7 +122,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		r->done = true;
 	if (rc < 0) {
 		r->error = rc;
-		fail(r->err, 0, "unexpected reply from the kernel");
+		aael_seterr(r->err, 0, "unexpected reply from the kernel");
 	} else if (rc > 0) {
 		r->stopped = rc;
 	}
@@ -148,7 +138,7 @@ static int transact(struct aael_client *c, struct nl_msg *msg,
 
 	if (!cb) {
 		nlmsg_free(msg);
-		return fail(r->err, -ENOMEM, "out of memory");
+		return aael_seterr(r->err, -ENOMEM, "out of memory");
 	}
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, r);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, r);
@@ -158,13 +148,13 @@ static int transact(struct aael_client *c, struct nl_msg *msg,
 	nlmsg_free(msg);
 	if (rc < 0) {
 		nl_cb_put(cb);
-		return fail(r->err, -EIO, "netlink send: %s", nl_geterror(rc));
+		return aael_seterr(r->err, -EIO, "netlink send: %s", nl_geterror(rc));
 	}
 	while (!r->done) {
 		rc = nl_recvmsgs(c->sk, cb);
 		if (rc < 0 && !r->error) {
 			r->error = -EIO;
-			fail(r->err, 0, "netlink receive: %s", nl_geterror(rc));
+			aael_seterr(r->err, 0, "netlink receive: %s", nl_geterror(rc));
 			break;
 		}
 	}
@@ -193,11 +183,11 @@ static struct nl_sock *connect_socket(char *err)
 	int one = 1;
 
 	if (!sk) {
-		fail(err, 0, "out of memory");
+		aael_seterr(err, 0, "out of memory");
 		return NULL;
 	}
 	if (genl_connect(sk)) {
-		fail(err, 0, "cannot open a generic netlink socket");
+		aael_seterr(err, 0, "cannot open a generic netlink socket");
 		nl_socket_free(sk);
 		return NULL;
 	}
@@ -216,7 +206,7 @@ int aael_client_open(struct aael_client **client, char *err)
 	struct aael_client *c = calloc(1, sizeof(*c));
 
 	if (!c)
-		return fail(err, -ENOMEM, "out of memory");
+		return aael_seterr(err, -ENOMEM, "out of memory");
 	c->sk = connect_socket(err);
 	if (!c->sk) {
 		free(c);
@@ -227,9 +217,9 @@ int aael_client_open(struct aael_client **client, char *err)
 					 AAEL_GENL_MCGRP);
 	if (c->family < 0 || c->group < 0) {
 		aael_client_close(c);
-		return fail(err, -ENOENT,
-			    "no \"%s\" netlink family: is aael.ko loaded?",
-			    AAEL_GENL_NAME);
+		return aael_seterr(err, -ENOENT,
+				   "no \"%s\" netlink family: is aael.ko loaded?",
+				   AAEL_GENL_NAME);
 	}
 	*client = c;
 	return 0;
@@ -296,12 +286,12 @@ int aael_client_record(struct aael_client *c, const char *domain,
 				     strlen(operation) + strlen(content) + 12);
 
 	if (!msg)
-		return fail(err, -ENOMEM, "out of memory");
+		return aael_seterr(err, -ENOMEM, "out of memory");
 	if (nla_put_string(msg, AAEL_ATTR_DOMAIN, domain) ||
 	    nla_put_string(msg, AAEL_ATTR_OPERATION, operation) ||
 	    nla_put_string(msg, AAEL_ATTR_CONTENT, content)) {
 		nlmsg_free(msg);
-		return fail(err, -E2BIG, "event too large for one message");
+		return aael_seterr(err, -E2BIG, "event too large for one message");
 	}
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -347,7 +337,7 @@ int aael_client_status(struct aael_client *c, struct aael_status *out,
 	struct nl_msg *msg = request(c, AAEL_CMD_GET_STATUS, 0, 0);
 
 	if (!msg)
-		return fail(err, -ENOMEM, "out of memory");
+		return aael_seterr(err, -ENOMEM, "out of memory");
 	memset(out, 0, sizeof(*out));
 	return transact(c, msg, &r);
 }
@@ -380,7 +370,7 @@ static int dump_from(struct aael_client *c, struct dump_state *d, char *err)
 				     NLA_HDRLEN + 8);
 
 	if (!msg)
-		return fail(err, -ENOMEM, "out of memory");
+		return aael_seterr(err, -ENOMEM, "out of memory");
 	nla_put_u64(msg, AAEL_ATTR_SEQ, d->next);
 	return transact(c, msg, &r);
 }
@@ -440,8 +430,8 @@ int aael_client_follow(struct aael_client *c, uint64_t from,
 				    ignore_seq, NULL);
 		nl_socket_set_nonblocking(c->events);
 		if (nl_socket_add_membership(c->events, c->group))
-			return fail(err, -EIO, "cannot join the \"%s\" group",
-				    AAEL_GENL_MCGRP);
+			return aael_seterr(err, -EIO, "cannot join the \"%s\" group",
+					   AAEL_GENL_MCGRP);
 	}
 	pfd.fd = nl_socket_get_fd(c->events);
 	pfd.events = POLLIN;
@@ -450,7 +440,7 @@ int aael_client_follow(struct aael_client *c, uint64_t from,
 		if (rc)
 			return rc;
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return fail(err, -errno, "poll: %s", strerror(errno));
+			return aael_seterr(err, -errno, "poll: %s", strerror(errno));
 		drain(c->events);
 	}
 }
@@ -474,9 +464,9 @@ int aael_decode_reply(const uint8_t *buf, size_t len, uint8_t cmd, void *out,
 	struct dump_state d = { .fn = decode_check };
 
 	if (len < NLMSG_HDRLEN + GENL_HDRLEN || nlh->nlmsg_len > len)
-		return fail(err, -EPROTO, "short message");
+		return aael_seterr(err, -EPROTO, "short message");
 	if (parse_reply((struct nlmsghdr *)nlh, tb))
-		return fail(err, -EPROTO, "malformed reply from the kernel");
+		return aael_seterr(err, -EPROTO, "malformed reply from the kernel");
 	switch (cmd) {
 	case AAEL_CMD_RECORD:
 		return recorded_reply(tb, out);
@@ -486,5 +476,5 @@ int aael_decode_reply(const uint8_t *buf, size_t len, uint8_t cmd, void *out,
 		d.next = *(uint64_t *)out;
 		return dump_reply(tb, &d);
 	}
-	return fail(err, -EINVAL, "unknown command %u", cmd);
+	return aael_seterr(err, -EINVAL, "unknown command %u", cmd);
 }

@@ -13,12 +13,12 @@
  * A log cut exactly between two records cannot be told from a shorter log:
  * neither format carries a record count.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aael.h"
+#include "util.h"
 
 #define SPEC_ID_SIGNATURE	"Spec ID Event03"
 #define LEGACY_HEADER_SIZE	32	/* pcr, type, sha1 digest, size */
@@ -28,16 +28,6 @@ struct cursor {
 	size_t len;
 	size_t pos;
 };
-
-static int fail(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, AAEL_ERRLEN, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static size_t left(const struct cursor *c)
 {
@@ -77,27 +67,27 @@ static int parse_spec_id(struct aael_eventlog *log, const uint8_t *ev,
 
 	/* signature 16, platformClass 4, versions 3, uintnSize 1, count 4 */
 	if (size < 28 + 1)
-		return fail(err, "Spec ID event too short (%u bytes)", size);
+		return aael_seterr(err, -1, "Spec ID event too short (%u bytes)", size);
 	if (memcmp(ev, SPEC_ID_SIGNATURE, 16) != 0)
-		return fail(err,
-			    "the first event is not a Spec ID Event03 (SHA1-format logs are not read)");
+		return aael_seterr(err, -1,
+				   "the first event is not a Spec ID Event03 (SHA1-format logs are not read)");
 	n = le32(ev + 24);
 	if (n == 0 || n > AAEL_MAX_BANKS)
-		return fail(err, "Spec ID event lists %u algorithms", n);
+		return aael_seterr(err, -1, "Spec ID event lists %u algorithms", n);
 	if (size < 28 + 4 * n + 1)
-		return fail(err, "Spec ID event too short for %u algorithms", n);
+		return aael_seterr(err, -1, "Spec ID event too short for %u algorithms", n);
 	/* A vendorInfoSize that disagrees with the event size is malformed. */
 	if (size != 28 + 4 * n + 1 + ev[28 + 4 * n])
-		return fail(err, "Spec ID event of %u bytes holds %u", size,
-			    28 + 4 * n + 1 + ev[28 + 4 * n]);
+		return aael_seterr(err, -1, "Spec ID event of %u bytes holds %u", size,
+				   28 + 4 * n + 1 + ev[28 + 4 * n]);
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t size_i = le16(ev + 28 + 4 * i + 2);
 
 		uint16_t known = aael_alg_digest_size(le16(ev + 28 + 4 * i));
 
 		if (size_i == 0 || size_i > AAEL_MAX_DIGEST)
-			return fail(err, "Spec ID algorithm 0x%04x has size %u",
-				    le16(ev + 28 + 4 * i), size_i);
+			return aael_seterr(err, -1, "Spec ID algorithm 0x%04x has size %u",
+					   le16(ev + 28 + 4 * i), size_i);
 		/*
 		 * Digests are read by the header's sizes but hashed by the
 		 * algorithm's: a header that shrinks a known algorithm would
@@ -105,8 +95,8 @@ static int parse_spec_id(struct aael_eventlog *log, const uint8_t *ev,
 		 * fuzzer).
 		 */
 		if (known && size_i != known)
-			return fail(err, "Spec ID gives algorithm 0x%04x %u-byte digests, not %u",
-				    le16(ev + 28 + 4 * i), size_i, known);
+			return aael_seterr(err, -1, "Spec ID gives algorithm 0x%04x %u-byte digests, not %u",
+					   le16(ev + 28 + 4 * i), size_i, known);
 		log->algs[i] = le16(ev + 28 + 4 * i);
 		log->alg_sizes[i] = size_i;
 	}
@@ -130,19 +120,19 @@ static int parse_header(struct cursor *c, struct aael_eventlog *log,
 	uint32_t size;
 
 	if (!left(c))
-		return fail(err, "empty log");
+		return aael_seterr(err, -1, "empty log");
 	if (left(c) < 12)
-		return fail(err, "log truncated: %zu bytes, a first event needs more",
-			    left(c));
+		return aael_seterr(err, -1, "log truncated: %zu bytes, a first event needs more",
+				   left(c));
 	if (le32(p + 4) != AAEL_EV_NO_ACTION || le32(p + 8) != 0)
 		return 0;	/* no Spec ID header: records start at once */
 	if (left(c) < LEGACY_HEADER_SIZE)
-		return fail(err, "Spec ID event truncated: header of %zu of %d bytes",
-			    left(c), LEGACY_HEADER_SIZE);
+		return aael_seterr(err, -1, "Spec ID event truncated: header of %zu of %d bytes",
+				   left(c), LEGACY_HEADER_SIZE);
 	size = le32(p + 28);
 	if (size > left(c) - LEGACY_HEADER_SIZE)
-		return fail(err, "Spec ID event truncated: %u bytes, %zu left",
-			    size, left(c) - LEGACY_HEADER_SIZE);
+		return aael_seterr(err, -1, "Spec ID event truncated: %u bytes, %zu left",
+				   size, left(c) - LEGACY_HEADER_SIZE);
 	if (parse_spec_id(log, p + LEGACY_HEADER_SIZE, size, err))
 		return -1;
 	c->pos += LEGACY_HEADER_SIZE + size;
@@ -168,44 +158,44 @@ static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
 	uint32_t count;
 
 	if (left(c) < 12)
-		return fail(err, "record at offset %zu truncated", start);
+		return aael_seterr(err, -1, "record at offset %zu truncated", start);
 	ev->offset = start;
 	ev->pcr = le32(c->buf + c->pos);
 	ev->type = le32(c->buf + c->pos + 4);
 	count = le32(c->buf + c->pos + 8);
 	c->pos += 12;
 	if (count > AAEL_MAX_BANKS)
-		return fail(err, "record at offset %zu has %u digests",
-			    start, count);
+		return aael_seterr(err, -1, "record at offset %zu has %u digests",
+				   start, count);
 	ev->nr_digests = count;
 	ev->digests = ds;
 	for (uint32_t i = 0; i < count; i++) {
 		struct aael_log_digest *d = &ds[i];
 
 		if (left(c) < 2)
-			return fail(err, "record at offset %zu truncated",
-				    start);
+			return aael_seterr(err, -1, "record at offset %zu truncated",
+					   start);
 		d->alg = le16(c->buf + c->pos);
 		d->size = digest_size(log, d->alg);
 		if (!d->size)
-			return fail(err,
-				    "record at offset %zu: unknown algorithm 0x%04x",
-				    start, d->alg);
+			return aael_seterr(err, -1,
+					   "record at offset %zu: unknown algorithm 0x%04x",
+					   start, d->alg);
 		c->pos += 2;
 		if (left(c) < d->size)
-			return fail(err, "record at offset %zu truncated",
-				    start);
+			return aael_seterr(err, -1, "record at offset %zu truncated",
+					   start);
 		d->bytes = c->buf + c->pos;
 		c->pos += d->size;
 	}
 	if (left(c) < 4)
-		return fail(err, "record at offset %zu truncated", start);
+		return aael_seterr(err, -1, "record at offset %zu truncated", start);
 	ev->data_len = le32(c->buf + c->pos);
 	c->pos += 4;
 	if (left(c) < ev->data_len)
-		return fail(err,
-			    "record at offset %zu truncated: event of %u bytes, %zu left",
-			    start, ev->data_len, left(c));
+		return aael_seterr(err, -1,
+				   "record at offset %zu truncated: event of %u bytes, %zu left",
+				   start, ev->data_len, left(c));
 	ev->data = c->buf + c->pos;
 	c->pos += ev->data_len;
 	/*
@@ -216,14 +206,14 @@ static int parse_event2(struct cursor *c, const struct aael_eventlog *log,
 	 */
 	if (ev->type == AAEL_EV_EVENT_TAG &&
 	    (ev->data_len < 8 || le32(ev->data + 4) > ev->data_len - 8))
-		return fail(err, "record at offset %zu: tagged event truncated",
-			    start);
+		return aael_seterr(err, -1, "record at offset %zu: tagged event truncated",
+				   start);
 	if (ev->type == AAEL_EV_EVENT_TAG &&
 	    le32(ev->data) == AAEL_TAGGED_EVENT_ID &&
 	    le32(ev->data + 4) != ev->data_len - 8)
-		return fail(err,
-			    "record at offset %zu: AAEL event of %u bytes declares %u of text",
-			    start, ev->data_len, le32(ev->data + 4));
+		return aael_seterr(err, -1,
+				   "record at offset %zu: AAEL event of %u bytes declares %u of text",
+				   start, ev->data_len, le32(ev->data + 4));
 	return 0;
 }
 
@@ -245,12 +235,12 @@ int aael_eventlog_parse(const uint8_t *buf, size_t len,
 		return -1;
 	body = c.pos;
 	if (!log->has_spec_id && at_end_marker(&c))
-		return fail(err, "no Spec ID header and no record before the end marker");
+		return aael_seterr(err, -1, "no Spec ID header and no record before the end marker");
 	while (left(&c) && !at_end_marker(&c)) {
 		if (left(&c) < 8)
-			return fail(err,
-				    "log truncated at offset %zu: %zu byte(s), too few for a record or an end marker",
-				    c.pos, left(&c));
+			return aael_seterr(err, -1,
+					   "log truncated at offset %zu: %zu byte(s), too few for a record or an end marker",
+					   c.pos, left(&c));
 		if (parse_event2(&c, log, &ev, scratch, err))
 			return -1;
 		log->nr_events++;
@@ -263,7 +253,7 @@ int aael_eventlog_parse(const uint8_t *buf, size_t len,
 			      sizeof(*log->digests));
 	if (!log->events || !log->digests) {
 		aael_eventlog_free(log);
-		return fail(err, "out of memory for %zu records", log->nr_events);
+		return aael_seterr(err, -1, "out of memory for %zu records", log->nr_events);
 	}
 	c.pos = body;
 	for (size_t i = 0; i < log->nr_events; i++) {
@@ -306,6 +296,6 @@ int aael_event_decode(const uint8_t *buf, size_t len,
 	if (parse_event2(&c, &none, ev, digests, err))
 		return -1;
 	if (c.pos != len)
-		return fail(err, "%zu bytes after the record", len - c.pos);
+		return aael_seterr(err, -1, "%zu bytes after the record", len - c.pos);
 	return 0;
 }

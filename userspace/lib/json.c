@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "aael.h"
 #include "record.h"
+#include "util.h"
 
 struct type_name {
 	uint32_t type;
@@ -81,12 +81,11 @@ const char *aael_alg_display_name(uint16_t alg)
 
 static struct json_object *base64(const uint8_t *p, size_t n)
 {
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
+	char *out = aael_b64_encode(p, n, false);
 	struct json_object *s;
 
 	if (!out)
 		return NULL;
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
 	s = json_object_new_string(out);
 	free(out);
 	return s;
