@@ -105,7 +105,7 @@ $(BUILD)/aael-load: tests/vm/aael-load.c $(VMT_COMMON) $(BUILD)/libaael.a
 		$(shell pkg-config --libs libcurl 2>/dev/null)
 
 # aaeld's parsers (TOML, aa.toml, Init-Data) without its I/O.
-D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/base64.c userspace/aaeld/json.c \
+D_PARSE   := userspace/aaeld/toml.c userspace/aaeld/config.c userspace/aaeld/json.c \
 	     userspace/aaeld/jwe.c \
 	     userspace/aaeld/event.c userspace/aaeld/kbs_reply.c userspace/aaeld/tee_key.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -127,7 +127,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS) $(D_PARSE)
 # aaeld's TOML reader behind toml-test's decoder interface (TOML on stdin,
 # tagged JSON out), plain and sanitized: make host runs the toml-test suite
 # through both (tests/toml/run-toml-test).
-TOMLDEC_SRCS := tests/toml/toml-decoder.c userspace/aaeld/toml.c
+TOMLDEC_SRCS := tests/toml/toml-decoder.c userspace/aaeld/toml.c userspace/lib/buf.c
 $(BUILD)/toml-decoder: $(TOMLDEC_SRCS) userspace/aaeld/aaeld.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -Iuserspace/aaeld -o $@ $(TOMLDEC_SRCS) $(LIBS) -lm

@@ -187,13 +187,13 @@ static char *with_header(const char *json, const char *old, const char *new)
 	size_t len;
 
 	member_of(json, "protected", buf, sizeof(buf));
-	assert_int_equal(b64_decode(buf, &raw, &len), 0);
+	assert_int_equal(aael_b64_decode(buf, &raw, &len), 0);
 	pos = strstr((char *)raw, old);
 	assert_non_null(pos);
 	hdr = malloc(len + strlen(new) + 1);
 	assert_non_null(hdr);
 	sprintf(hdr, "%.*s%s%s", (int)(pos - (char *)raw), (char *)raw, new, pos + strlen(old));
-	b64 = b64_encode((uint8_t *)hdr, strlen(hdr), true);
+	b64 = aael_b64_encode((uint8_t *)hdr, strlen(hdr), true);
 	assert_non_null(b64);
 	out = with_member(json, "protected", b64);
 	free(b64);
@@ -345,12 +345,15 @@ static void test_jwe_malformed(void **state)
 		size_t len;
 		char *x;
 
-		assert_int_equal(b64_decode(buf, &raw, &len), 0);
+		assert_int_equal(aael_b64_decode(buf, &raw, &len), 0);
 		x = strstr((char *)raw, "\"x\":\"");
 		assert_non_null(x);
 		x += 5;
 		memmove(x + 42, x + 43, strlen(x + 43) + 1);
-		x = b64_encode(raw, strlen((char *)raw), true);
+		/* 42 symbols: 31 bytes once the last has its 4 unused bits
+		 * zero, as a canonical encoder writes it */
+		x[41] = 'A';
+		x = aael_b64_encode(raw, strlen((char *)raw), true);
 		bad = with_member(json, "protected", x);
 		free(x);
 		refused(bad, p256, "epk coordinates of 31 and 32 bytes");
@@ -364,19 +367,19 @@ static void test_jwe_malformed(void **state)
 		size_t len, ylen;
 		char *yp, *end, save, *b64;
 
-		assert_int_equal(b64_decode(buf, &raw, &len), 0);
+		assert_int_equal(aael_b64_decode(buf, &raw, &len), 0);
 		yp = strstr((char *)raw, "\"y\":\"") + 5;
 		end = strchr(yp, '"');
 		save = *end;
 		*end = 0;
-		assert_int_equal(b64_decode(yp, &y, &ylen), 0);
+		assert_int_equal(aael_b64_decode(yp, &y, &ylen), 0);
 		y[ylen - 1] ^= 1;
-		b64 = b64_encode(y, ylen, true);
+		b64 = aael_b64_encode(y, ylen, true);
 		assert_int_equal(strlen(b64), (size_t)(end - yp));
 		memcpy(yp, b64, strlen(b64));
 		*end = save;
 		free(b64);
-		b64 = b64_encode(raw, strlen((char *)raw), true);
+		b64 = aael_b64_encode(raw, strlen((char *)raw), true);
 		bad = with_member(json, "protected", b64);
 		refused(bad, p256, "epk is not a point on P-256");
 		free(bad);

@@ -185,7 +185,7 @@ static uint8_t *b64u(const char *s, size_t *len)
 	assert_null(strchr(s, '='));
 	assert_null(strchr(s, '+'));
 	assert_null(strchr(s, '/'));
-	assert_int_equal(b64_decode(s, &out, len), 0);
+	assert_int_equal(aael_b64_decode(s, &out, len), 0);
 	return out;
 }
 

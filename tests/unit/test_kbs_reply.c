@@ -61,7 +61,7 @@ static void test_b64_decode_terminated(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_int_equal(b64_decode("eyJleHAiOjEyMzQ1Njc4OTB9", &out, &len), 0);
+	assert_int_equal(aael_b64_decode("eyJleHAiOjEyMzQ1Njc4OTB9", &out, &len), 0);
 	assert_int_equal(len, 18);
 	assert_memory_equal(out, "{\"exp\":1234567890}", 18);
 	assert_int_equal(out[len], 0);
@@ -86,14 +86,14 @@ static void test_b64_decode_padding(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		out = (uint8_t *)"untouched";
-		if (!b64_decode(bad[i], &out, &len)) {
+		if (!aael_b64_decode(bad[i], &out, &len)) {
 			free(out);
 			fail_msg("\"%s\" was accepted", bad[i]);
 		}
 		assert_null(out);
 	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		if (b64_decode(good[i].in, &out, &len))
+		if (aael_b64_decode(good[i].in, &out, &len))
 			fail_msg("\"%s\" was refused", good[i].in);
 		assert_int_equal(len, strlen(good[i].out));
 		assert_memory_equal(out, good[i].out, len);

@@ -104,6 +104,39 @@ static void test_b64_url_alphabet(void **state)
 	decodes_to("-_8=", two, sizeof(two));
 }
 
+/*
+ * The base64 crate's URL_SAFE_NO_PAD (base64 0.23: DecodePaddingMode::
+ * RequireNone, decode_allow_trailing_bits false): RFC 4648 section 10's
+ * vectors unpadded, and what it refuses.
+ */
+static void test_b64url_strict(void **state)
+{
+	static const char *const ok_in[] = { "", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy", "-_8" };
+	static const char *const ok_out[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar", "\xfb\xff" };
+	static const char *const bad[] = {
+		"Zg==", "Zm8=",		/* padding */
+		"+/8", "Zm9/",		/* the standard alphabet */
+		"Zh", "Zm9", "YR",	/* non-zero unused bits (Zh: 0x66 plus 1 bit) */
+		"Z", "Zm9vY",		/* 4k + 1 */
+		"Zm 9", "Zm9\n",		/* whitespace */
+	};
+	uint8_t *out;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok_in) / sizeof(ok_in[0]); i++) {
+		assert_int_equal(aael_b64url_decode(ok_in[i], &out, &len), 0);
+		assert_int_equal(len, strlen(ok_out[i]));
+		assert_memory_equal(out, ok_out[i], len);
+		free(out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		out = (uint8_t *)"x";
+		assert_int_equal(aael_b64url_decode(bad[i], &out, &len), -EINVAL);
+		assert_null(out);
+	}
+}
+
 static void test_b64_refused(void **state)
 {
 	(void)state;
@@ -350,6 +383,7 @@ int run_util_tests(void)
 		cmocka_unit_test(test_b64_rfc4648),
 		cmocka_unit_test(test_b64_url_alphabet),
 		cmocka_unit_test(test_b64_refused),
+		cmocka_unit_test(test_b64url_strict),
 		cmocka_unit_test(test_buf_growth),
 		cmocka_unit_test(test_buf_max),
 		cmocka_unit_test(test_buf_secret),

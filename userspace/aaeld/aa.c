@@ -231,16 +231,11 @@ static struct runtime_data *runtime_data_arg(struct request *req)
 	uint8_t *raw = NULL;
 	size_t len;
 
-	if (!rd || (enc && (strcmp(enc, "base64") || !b64url_nopad_valid(rd)))) {
+	if (!rd || (enc && (strcmp(enc, "base64") || aael_b64url_decode(rd, &raw, &len)))) {
 		reply_text(req, 400, "BAD REQUEST");
 		return NULL;
 	}
-	if (enc) {
-		if (b64_decode(rd, &raw, &len)) {
-			reply_text(req, 400, "BAD REQUEST");
-			return NULL;
-		}
-	} else {
+	if (!enc) {
 		len = strlen(rd);
 	}
 	if (len > AAEL_REPORT_DATA_MAX) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "aael.h"
+#include "../lib/util.h"
 
 struct json_object;
 
@@ -44,7 +45,8 @@ int initdata_digest(const struct aaeld_config *c, uint8_t out[64],
 int initdata_apply(struct aaeld_config *c, char *err);
 int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 		    char *err);
-char *read_text_file(const char *path, size_t *len, char *err);
+/* A configuration or sysfs file: at most 16 MiB, NUL-terminated. */
+#define AAELD_FILE_MAX	(16u << 20)
 /* Features (REST API areas), as the REST server's --features. */
 enum { FEATURE_RESOURCE = 1, FEATURE_ATTESTATION = 2 };
 /* "resource", "attestation" or "all" to FEATURE_* bits; -1 if none. */
@@ -227,10 +229,5 @@ void info_get(struct request *req);
 void rate_start(unsigned int rate);
 bool rate_allows(unsigned int rate);
 
-/* shared helpers */
-char *b64_encode(const uint8_t *p, size_t n, bool url);
-int b64_decode(const char *s, uint8_t **out, size_t *len);
-/* s is URL-safe base64 without padding, canonical */
-bool b64url_nopad_valid(const char *s);
 
 #endif

@@ -37,42 +37,6 @@ void config_free(struct aaeld_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-char *read_text_file(const char *path, size_t *len, char *err)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096, n = 0;
-	char *buf, *more;
-
-	if (!f) {
-		snprintf(err, AAEL_ERRLEN, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(cap + 1);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap || cap >= (16u << 20))
-			break;
-		cap *= 2;
-		more = realloc(buf, cap + 1);
-		if (!more) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = more;
-	}
-	if (!buf || ferror(f) || n == cap) {
-		snprintf(err, AAEL_ERRLEN, "%s: cannot read (or larger than 16 MiB)", path);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
 /* A TOML string: a date-time reads as a string too, but is none. */
 static bool is_text(struct json_object *v)
 {
@@ -190,7 +154,7 @@ int config_load(struct aaeld_config *c, const char *path, char *err)
 {
 	char sub[AAEL_ERRLEN];
 	size_t len;
-	char *text = read_text_file(path, &len, err);
+	char *text = aael_read_file(path, AAELD_FILE_MAX, &len, err);
 	int rc;
 
 	if (!text)
@@ -206,11 +170,12 @@ int config_load(struct aaeld_config *c, const char *path, char *err)
 int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 		    char *err)
 {
-	uint8_t *gz;
-	size_t gz_len, cap;
+	struct aael_buf out = { .max = AAELD_FILE_MAX };
 	z_stream z = { 0 };
-	char *out, *grown;
-	int zrc;
+	uint8_t *gz;
+	size_t gz_len;
+	bool too_big = false;
+	int zrc = Z_OK;
 
 	/* base64 of a gzip header (1f 8b 08) starts "H4sI" */
 	if (len < 4 || memcmp(text, "H4sI", 4)) {
@@ -224,47 +189,45 @@ int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 	len = copy ? strlen(copy) : 0;
 	while (copy && len && (copy[len - 1] == '\n' || copy[len - 1] == ' '))
 		copy[--len] = 0;
-	if (!copy || b64_decode(copy, &gz, &gz_len)) {
+	if (!copy || aael_b64_decode(copy, &gz, &gz_len)) {
 		free(copy);
 		snprintf(err, AAEL_ERRLEN, "Init-Data: bad base64");
 		return -1;
 	}
 	free(copy);
-	cap = 4 * gz_len + 4096;
-	out = malloc(cap + 1);
-	if (!out || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-		free(out);
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
 		free(gz);
+		snprintf(err, AAEL_ERRLEN, "Init-Data: out of memory");
 		return -1;
 	}
 	z.next_in = gz;
 	z.avail_in = (uInt)gz_len;
-	do {
-		if (z.total_out == cap) {
-			if (cap >= (16u << 20))
-				break;
-			cap *= 2;
-			grown = realloc(out, cap + 1);
-			if (!grown) {
-				zrc = Z_MEM_ERROR;
-				break;
-			}
-			out = grown;
+	while (zrc == Z_OK) {
+		size_t room = out.max - out.len;
+		int rc = room ? aael_buf_reserve(&out, room < 65536 ? room : 65536) : -E2BIG;
+
+		if (rc) {
+			too_big = rc == -E2BIG;
+			zrc = Z_MEM_ERROR;
+			break;
 		}
-		z.next_out = (Bytef *)out + z.total_out;
-		z.avail_out = (uInt)(cap - z.total_out);
+		z.next_out = out.data + out.len;
+		z.avail_out = (uInt)(out.cap - out.len);
 		zrc = inflate(&z, Z_NO_FLUSH);
-	} while (zrc == Z_OK);
+		out.len = out.cap - z.avail_out;
+		out.data[out.len] = 0;
+	}
 	inflateEnd(&z);
 	free(gz);
 	if (zrc != Z_STREAM_END) {
-		free(out);
-		snprintf(err, AAEL_ERRLEN, "Init-Data: bad gzip data");
+		snprintf(err, AAEL_ERRLEN, "Init-Data: %s",
+			 too_big ? "larger than 16 MiB once inflated" :
+			 zrc == Z_MEM_ERROR ? "out of memory" : "bad gzip data");
+		aael_buf_free(&out);
 		return -1;
 	}
-	out[z.total_out] = 0;
-	*toml = out;
-	*toml_len = z.total_out;
+	*toml = out.text;
+	*toml_len = out.len;
 	return 0;
 }
 
@@ -282,7 +245,7 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 	char *text, *toml = NULL, *alg = NULL, *aa_text = NULL, *cdh_text = NULL;
 	int rc = -1;
 
-	text = read_text_file(path, &len, err);
+	text = aael_read_file(path, AAELD_FILE_MAX, &len, err);
 	if (!text)
 		return -1;
 	if (initdata_decode(text, len, &toml, &toml_len, sub))

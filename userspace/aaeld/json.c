@@ -17,7 +17,7 @@ int jadd(struct json_object *o, const char *key, struct json_object *v)
 int jadd_b64(struct json_object *o, const char *key, const uint8_t *p,
 	     size_t n)
 {
-	char *b64 = b64_encode(p, n, false);
+	char *b64 = aael_b64_encode(p, n, false);
 	int rc = b64 ? jadd(o, key, json_object_new_string(b64)) : -1;
 
 	free(b64);

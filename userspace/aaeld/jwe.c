@@ -21,7 +21,6 @@
  * takes RSA1_5, which Trustee uses only for a key whose JWK asks for it;
  * aaeld's never does, so it is refused like any other algorithm.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +41,6 @@
 #define TAG_LEN		16
 #define ALG_ECDH	"ECDH-ES+A256KW"
 #define ALG_RSA		"RSA-OAEP-256"
-
-static int fail(char *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, JWE_ERRLEN, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void jwe_free(uint8_t *p, size_t len)
 {
@@ -82,9 +68,7 @@ static const char *member(struct json_object *o, const char *key)
 }
 
 /*
- * base64url without padding, as kbs_types decodes (URL_SAFE_NO_PAD): the
- * shared decoder also takes the standard alphabet and '=', so those are
- * refused here first.
+ * base64url without padding, as kbs_types decodes (URL_SAFE_NO_PAD).
  */
 static int b64url(struct json_object *o, const char *key, uint8_t **out,
 		  size_t *len, char *err)
@@ -93,10 +77,9 @@ static int b64url(struct json_object *o, const char *key, uint8_t **out,
 
 	*out = NULL;
 	if (!s)
-		return fail(err, "JWE: no string \"%s\"", key);
-	if (s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")] ||
-	    b64_decode(s, out, len))
-		return fail(err, "JWE: \"%s\" is not base64url without padding", key);
+		return aael_seterr(err, -1, "JWE: no string \"%s\"", key);
+	if (aael_b64url_decode(s, out, len))
+		return aael_seterr(err, -1, "JWE: \"%s\" is not base64url without padding", key);
 	return 0;
 }
 
@@ -129,18 +112,18 @@ static EVP_PKEY *epk_key(struct json_object *hdr, const char *crv, char *err)
 
 	if (!json_object_object_get_ex(hdr, "epk", &epk) ||
 	    !json_object_is_type(epk, json_type_object)) {
-		fail(err, "JWE: " ALG_ECDH " header without an epk object");
+		aael_seterr(err, -1, "JWE: " ALG_ECDH " header without an epk object");
 		return NULL;
 	}
 	if (!member(epk, "kty") || strcmp(member(epk, "kty"), "EC") ||
 	    !member(epk, "crv") || strcmp(member(epk, "crv"), crv)) {
-		fail(err, "JWE: epk is not an EC key on %s, the tee key's curve", crv);
+		aael_seterr(err, -1, "JWE: epk is not an EC key on %s, the tee key's curve", crv);
 		return NULL;
 	}
 	if (b64url(epk, "x", &x, &xl, err) || b64url(epk, "y", &y, &yl, err))
 		goto out;
 	if (xl != size || yl != size) {
-		fail(err, "JWE: epk coordinates of %zu and %zu bytes, %s needs %zu",
+		aael_seterr(err, -1, "JWE: epk coordinates of %zu and %zu bytes, %s needs %zu",
 		     xl, yl, crv, size);
 		goto out;
 	}
@@ -155,7 +138,7 @@ static EVP_PKEY *epk_key(struct json_object *hdr, const char *crv, char *err)
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-		fail(err, "JWE: epk is not a point on %s", crv);
+		aael_seterr(err, -1, "JWE: epk is not a point on %s", crv);
 		goto out;
 	}
 out:
@@ -210,9 +193,9 @@ static int unwrap_ecdh(struct json_object *hdr, EVP_PKEY *key,
 	int n = 0, m = 0, rc = -1;
 
 	if (!crv)
-		return fail(err, "JWE: " ALG_ECDH " needs a P-256 or P-521 tee key");
+		return aael_seterr(err, -1, "JWE: " ALG_ECDH " needs a P-256 or P-521 tee key");
 	if (wlen != WRAPPED_LEN)
-		return fail(err, "JWE: encrypted_key of %zu bytes, an A256KW-wrapped key has %d",
+		return aael_seterr(err, -1, "JWE: encrypted_key of %zu bytes, an A256KW-wrapped key has %d",
 			    wlen, WRAPPED_LEN);
 	peer = epk_key(hdr, crv, err);
 	if (!peer)
@@ -222,16 +205,16 @@ static int unwrap_ecdh(struct json_object *hdr, EVP_PKEY *key,
 	if (!dctx || EVP_PKEY_derive_init(dctx) <= 0 ||
 	    EVP_PKEY_derive_set_peer_ex(dctx, peer, 1) <= 0 ||
 	    EVP_PKEY_derive(dctx, z, &zlen) <= 0) {
-		fail(err, "JWE: ECDH with the epk failed");
+		aael_seterr(err, -1, "JWE: ECDH with the epk failed");
 		goto out;
 	}
 	if (concat_kdf(z, zlen, kek)) {
-		fail(err, "JWE: Concat KDF failed");
+		aael_seterr(err, -1, "JWE: Concat KDF failed");
 		goto out;
 	}
 	c = EVP_CIPHER_CTX_new();
 	if (!c) {
-		fail(err, "JWE: out of memory");
+		aael_seterr(err, -1, "JWE: out of memory");
 		goto out;
 	}
 	EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
@@ -240,7 +223,7 @@ static int unwrap_ecdh(struct json_object *hdr, EVP_PKEY *key,
 	if (!EVP_DecryptInit_ex(c, EVP_aes_256_wrap(), NULL, kek, NULL) ||
 	    !EVP_DecryptUpdate(c, out, &n, wrapped, (int)wlen) ||
 	    !EVP_DecryptFinal_ex(c, out + n, &m) || n + m != CEK_LEN) {
-		fail(err, "JWE: the CEK does not unwrap (wrong tee key, or encrypted_key or epk altered)");
+		aael_seterr(err, -1, "JWE: the CEK does not unwrap (wrong tee key, or encrypted_key or epk altered)");
 		goto out;
 	}
 	memcpy(cek, out, CEK_LEN);
@@ -264,10 +247,10 @@ static int unwrap_rsa(EVP_PKEY *key, const uint8_t *wrapped, size_t wlen,
 	int rc = -1;
 
 	if (!EVP_PKEY_is_a(key, "RSA"))
-		return fail(err, "JWE: " ALG_RSA " needs an RSA tee key");
+		return aael_seterr(err, -1, "JWE: " ALG_RSA " needs an RSA tee key");
 	size = (size_t)EVP_PKEY_get_size(key);
 	if (wlen != size)
-		return fail(err, "JWE: encrypted_key of %zu bytes, the RSA key's are %zu",
+		return aael_seterr(err, -1, "JWE: encrypted_key of %zu bytes, the RSA key's are %zu",
 			    wlen, size);
 	ctx = EVP_PKEY_CTX_new(key, NULL);
 	out = OPENSSL_malloc(size);
@@ -276,12 +259,12 @@ static int unwrap_rsa(EVP_PKEY *key, const uint8_t *wrapped, size_t wlen,
 	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
 	    EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) <= 0 ||
 	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) <= 0) {
-		fail(err, "JWE: cannot set up RSA-OAEP");
+		aael_seterr(err, -1, "JWE: cannot set up RSA-OAEP");
 		goto out;
 	}
 	if (EVP_PKEY_decrypt(ctx, out, &outlen, wrapped, wlen) <= 0 ||
 	    outlen != CEK_LEN) {
-		fail(err, "JWE: the CEK does not decrypt (wrong tee key, or encrypted_key altered)");
+		aael_seterr(err, -1, "JWE: the CEK does not decrypt (wrong tee key, or encrypted_key altered)");
 		goto out;
 	}
 	memcpy(cek, out, CEK_LEN);
@@ -316,7 +299,7 @@ static int gcm_open(const uint8_t cek[CEK_LEN], const uint8_t *iv,
 	     EVP_DecryptFinal_ex(c, pt + done, &n) > 0;
 	EVP_CIPHER_CTX_free(c);
 	if (!ok)
-		return fail(err, "JWE: A256GCM authentication failed (ciphertext, tag, iv or header altered)");
+		return aael_seterr(err, -1, "JWE: A256GCM authentication failed (ciphertext, tag, iv or header altered)");
 	return 0;
 }
 
@@ -334,7 +317,7 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 	*out = NULL;
 	*len = 0;
 	if (!tok) {
-		fail(err, "JWE: out of memory");
+		aael_seterr(err, -1, "JWE: out of memory");
 		goto out;
 	}
 	if (json_len > (size_t)INT32_MAX ||
@@ -342,14 +325,14 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 	    !only_space(json + json_tokener_get_parse_end(tok),
 			json_len - json_tokener_get_parse_end(tok)) ||
 	    !json_object_is_type(root, json_type_object)) {
-		fail(err, "JWE: the reply is not a JSON object");
+		aael_seterr(err, -1, "JWE: the reply is not a JSON object");
 		goto out;
 	}
 	/* Trustee never sends "aad" (Response.aad is None), and the agent
 	 * would not authenticate it (generate_aad ignores it): a reply with
 	 * one is not Trustee's. */
 	if (json_object_object_get_ex(root, "aad", NULL)) {
-		fail(err, "JWE: an \"aad\" member, which Trustee never sends");
+		aael_seterr(err, -1, "JWE: an \"aad\" member, which Trustee never sends");
 		goto out;
 	}
 	if (b64url(root, "protected", &ph, &phl, err))
@@ -359,21 +342,21 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 	hdr = json_tokener_parse_ex(tok, (const char *)ph, (int)phl);
 	if (!hdr || json_tokener_get_parse_end(tok) != phl ||
 	    !json_object_is_type(hdr, json_type_object)) {
-		fail(err, "JWE: the protected header is not a JSON object");
+		aael_seterr(err, -1, "JWE: the protected header is not a JSON object");
 		goto out;
 	}
 	alg = member(hdr, "alg");
 	enc = member(hdr, "enc");
 	if (!alg || !enc) {
-		fail(err, "JWE: the protected header lacks alg or enc");
+		aael_seterr(err, -1, "JWE: the protected header lacks alg or enc");
 		goto out;
 	}
 	if (strcmp(enc, "A256GCM")) {
-		fail(err, "JWE: enc %.40s is not supported (only A256GCM)", enc);
+		aael_seterr(err, -1, "JWE: enc %.40s is not supported (only A256GCM)", enc);
 		goto out;
 	}
 	if (strcmp(alg, ALG_ECDH) && strcmp(alg, ALG_RSA)) {
-		fail(err, "JWE: alg %.40s is not supported (only " ALG_ECDH " and " ALG_RSA ")",
+		aael_seterr(err, -1, "JWE: alg %.40s is not supported (only " ALG_ECDH " and " ALG_RSA ")",
 		     alg);
 		goto out;
 	}
@@ -383,7 +366,7 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 	    b64url(root, "tag", &tag, &tagl, err))
 		goto out;
 	if (ivl != IV_LEN || tagl != TAG_LEN) {
-		fail(err, "JWE: iv of %zu bytes, tag of %zu: A256GCM needs %d and %d",
+		aael_seterr(err, -1, "JWE: iv of %zu bytes, tag of %zu: A256GCM needs %d and %d",
 		     ivl, tagl, IV_LEN, TAG_LEN);
 		goto out;
 	}
@@ -392,7 +375,7 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 		goto out;
 	pt = OPENSSL_malloc(ctl + 1);
 	if (!pt) {
-		fail(err, "JWE: out of memory for %zu bytes", ctl);
+		aael_seterr(err, -1, "JWE: out of memory for %zu bytes", ctl);
 		goto out;
 	}
 	if (gcm_open(cek, iv, protected, ct, ctl, tag, pt, err)) {

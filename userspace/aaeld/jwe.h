@@ -7,7 +7,10 @@
 
 struct evp_pkey_st;
 
-#define JWE_ERRLEN 256
+#include "aael.h"
+
+/* an aaeld error line: the same size */
+#define JWE_ERRLEN AAEL_ERRLEN
 
 /*
  * Open a KBS resource reply (Trustee's JWE in JSON form) with the tee key

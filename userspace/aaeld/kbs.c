@@ -30,27 +30,15 @@
 /* kbs_protocol/src/builder.rs KBS_REQ_TIMEOUT_SEC, per request */
 #define KBS_TIMEOUT	60L
 
-struct buf {
-	char *p;
-	size_t n;
-};
+/* Replies carry tokens and, for resources, what is opened into secrets:
+ * held in a buffer that wipes what it gives back. */
+#define REPLY_BUF { .max = KBS_MAX_REPLY, .secret = true }
 
 static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct buf *b = arg;
 	size_t n = size * nmemb;
-	char *p;
 
-	if (b->n + n > KBS_MAX_REPLY)
-		return 0;
-	p = realloc(b->p, b->n + n + 1);
-	if (!p)
-		return 0;
-	memcpy(p + b->n, data, n);
-	b->p = p;
-	b->n += n;
-	b->p[b->n] = 0;
-	return n;
+	return aael_buf_append(arg, data, n) ? 0 : n;
 }
 
 /* POST a JSON body; the reply is parsed into *reply. */
@@ -59,7 +47,7 @@ static int post(CURL *h, const char *url, const char *path,
 		struct kbs_error *e)
 {
 	char full[2048];
-	struct buf b = { 0 };
+	struct aael_buf b = REPLY_BUF;
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -82,12 +70,12 @@ static int post(CURL *h, const char *url, const char *path,
 	curl_slist_free_all(hdr);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
-		free(b.p);
+		aael_buf_free(&b);
 		return kbs_seterr(e, 503, "KBS %s unreachable: %s", full,
 			      curl_easy_strerror(rc));
 	}
-	ret = kbs_reply_parse(status, b.p, path, reply, e);
-	free(b.p);
+	ret = kbs_reply_parse(status, b.text, path, reply, e);
+	aael_buf_free(&b);
 	return ret;
 }
 
@@ -297,7 +285,7 @@ out:
 
 /* One GET of the resource; the HTTP status, the body in b. */
 static int get_resource(struct session *s, const char *url, const char *token,
-			struct buf *b, long *status, struct kbs_error *e)
+			struct aael_buf *b, long *status, struct kbs_error *e)
 {
 	struct curl_slist *hdr = NULL;
 	size_t n = strlen("Authorization: Bearer ") + strlen(token) + 1;
@@ -311,8 +299,7 @@ static int get_resource(struct session *s, const char *url, const char *token,
 	}
 	if (!hdr)
 		return kbs_seterr(e, 500, "out of memory for the KBS request");
-	b->p = NULL;
-	b->n = 0;
+	aael_buf_free(b);
 	curl_easy_setopt(s->h, CURLOPT_URL, url);
 	curl_easy_setopt(s->h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, hdr);
@@ -324,8 +311,7 @@ static int get_resource(struct session *s, const char *url, const char *token,
 	*status = 0;
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, status);
 	if (rc != CURLE_OK) {
-		free(b->p);
-		b->p = NULL;
+		aael_buf_free(b);
 		return kbs_seterr(e, 503, "KBS %s unreachable: %s", url, curl_easy_strerror(rc));
 	}
 	return 0;
@@ -354,7 +340,7 @@ int kbs_resource(const struct aaeld_config *c, const struct tee_provider *tee,
 	char err[AAEL_ERRLEN], jerr[JWE_ERRLEN], *full = NULL, *base = NULL;
 	enum tee_key_alg alg;
 	EVP_PKEY *key = NULL;
-	struct buf b = { 0 };
+	struct aael_buf b = REPLY_BUF;
 	long status;
 	int rc = -1;
 
@@ -386,7 +372,7 @@ int kbs_resource(const struct aaeld_config *c, const struct tee_provider *tee,
 		if (get_resource(&s, full, json_object_get_string(token), &b, &status, e))
 			goto out;
 		if (status == 200) {
-			if (jwe_decrypt(b.p ? b.p : "", b.n, key, out, len, jerr)) {
+			if (jwe_decrypt(b.text ? b.text : "", b.len, key, out, len, jerr)) {
 				kbs_seterr(e, 502, "KBS resource %s: %s", path, jerr);
 				goto out;
 			}
@@ -394,9 +380,8 @@ int kbs_resource(const struct aaeld_config *c, const struct tee_provider *tee,
 			goto out;
 		}
 		/* the ErrorInformation's detail (or the body's start) into e */
-		kbs_reply_parse(status, b.p, "resource", &reply, e);
-		free(b.p);
-		b.p = NULL;
+		kbs_reply_parse(status, b.text, "resource", &reply, e);
+		aael_buf_free(&b);
 		if (status == 404) {
 			e->status = 404;
 			goto out;
@@ -415,7 +400,7 @@ int kbs_resource(const struct aaeld_config *c, const struct tee_provider *tee,
 	kbs_seterr(e, 502, "KBS refused resource %s %d times (missing, or not allowed by its policy); the last: %.200s",
 		   path, KBS_RESOURCE_ATTEMPTS, err);
 out:
-	free(b.p);
+	aael_buf_free(&b);
 	json_object_put(token);
 	json_object_put(s.jwk);
 	if (s.h)

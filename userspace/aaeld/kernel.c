@@ -117,7 +117,7 @@ int kernel_cc_eventlog(uint8_t **blob, size_t *len, struct aael_status *st,
 	char ignored[AAEL_ERRLEN];
 	size_t ccel_len = 0;
 	/* no CCEL (TPM and sample guests): the log's own Spec ID header */
-	uint8_t *ccel = (uint8_t *)read_text_file(CCEL_TABLE, &ccel_len, ignored);
+	uint8_t *ccel = aael_read_file(CCEL_TABLE, AAELD_FILE_MAX, &ccel_len, ignored);
 	int rc;
 
 	rc = aael_client_open(&c, err);

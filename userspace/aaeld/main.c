@@ -92,7 +92,7 @@ static int kbs_from_params(struct aaeld_config *c, const char *cmdline)
 	char err[AAEL_ERRLEN], *text = NULL, *url;
 	size_t len;
 
-	if (!env && !(text = read_text_file(cmdline, &len, err))) {
+	if (!env && !(text = aael_read_file(cmdline, AAELD_FILE_MAX, &len, err))) {
 		fprintf(stderr, "aaeld: %s\n", err);
 		return -1;
 	}
@@ -160,7 +160,7 @@ static int run(struct aaeld *d, const char *config, const char *initdata,
 		rc = features_parse(features, &d->features);
 	} else {
 		size_t len;
-		char *text = read_text_file(cmdline, &len, err);
+		char *text = aael_read_file(cmdline, AAELD_FILE_MAX, &len, err);
 
 		rc = text ? cmdline_features(text, &d->features, err) : -1;
 		free(text);

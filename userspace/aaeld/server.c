@@ -36,8 +36,7 @@
 struct request_state {
 	struct request req;
 	struct MHD_Connection *conn;
-	char *body;
-	size_t len;
+	struct aael_buf body;		/* bounded by --max-body */
 	bool too_big;
 	/* a slow route: its class, slot and run, and whether it answered */
 	enum slow_class cls;
@@ -297,22 +296,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		if (!rs)
 			return MHD_NO;
 		rs->conn = conn;
+		rs->body.max = d->max_body;
 		rs->req.d = d;
 		rs->req.state = rs;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (rs->len + *upload_size > d->max_body) {
-			rs->too_big = true;	/* read on, keep nothing */
-		} else {
-			char *p = realloc(rs->body, rs->len + *upload_size + 1);
+		/* over --max-body: read on, keep nothing */
+		if (!rs->too_big) {
+			int rc = aael_buf_append(&rs->body, upload, *upload_size);
 
-			if (!p)
+			if (rc == -ENOMEM)
 				return MHD_NO;
-			memcpy(p + rs->len, upload, *upload_size);
-			rs->body = p;
-			rs->len += *upload_size;
-			rs->body[rs->len] = 0;
+			rs->too_big = rc == -E2BIG;
 		}
 		*upload_size = 0;
 		return MHD_YES;
@@ -324,8 +320,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return send_answer(rs);
 	}
 	rs->req.url = url;
-	rs->req.body = rs->body;
-	rs->req.len = rs->len;
+	rs->req.body = rs->body.text;
+	rs->req.len = rs->body.len;
 	route_request(&rs->req, method, loopback(conn), rs->too_big);
 	if (rs->suspended)
 		return MHD_YES;
@@ -341,7 +337,7 @@ static void done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)code;
 	if (rs) {
-		free(rs->body);
+		aael_buf_free(&rs->body);
 		if (rs->req.arg_free)
 			rs->req.arg_free(rs->req.arg);
 		/* resumed, but the client was gone before the answer went out */

@@ -69,7 +69,7 @@ static char *b64_param(EVP_PKEY *key, const char *param, size_t pad)
 		return NULL;
 	n = pad ? BN_bn2binpad(bn, buf, (int)pad) : BN_num_bytes(bn);
 	if (n > 0 && (size_t)n <= sizeof(buf) && (pad || BN_bn2bin(bn, buf) == n))
-		out = b64_encode(buf, (size_t)n, true);
+		out = aael_b64_encode(buf, (size_t)n, true);
 	BN_free(bn);
 	return out;
 }

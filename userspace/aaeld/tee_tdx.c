@@ -50,7 +50,7 @@ static uint8_t *tsm_quote(const uint8_t inblob[64], size_t *qlen, char *err)
 	}
 	snprintf(path, sizeof(path), "%s/outblob", dir);
 	*qlen = 0;
-	quote = (uint8_t *)read_text_file(path, qlen, err);
+	quote = aael_read_file(path, AAELD_FILE_MAX, qlen, err);
 	if (quote && !*qlen) {
 		free(quote);
 		quote = NULL;
@@ -135,7 +135,7 @@ static int tdx_mrconfigid(uint8_t out[48], char *err)
 	size_t n = 0, body;
 	uint16_t version;
 
-	q = (uint8_t *)read_text_file(TDX_MEASUREMENTS, &n, err);
+	q = aael_read_file(TDX_MEASUREMENTS, AAELD_FILE_MAX, &n, err);
 	if (q && n == 48) {
 		memcpy(out, q, 48);
 		free(q);

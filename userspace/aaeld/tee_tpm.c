@@ -86,7 +86,7 @@ static char *spki_b64(const TPM2B_PUBLIC *pub)
 		goto out;
 	len = i2d_PUBKEY(key, &der);
 	if (len > 0)
-		out = b64_encode(der, (size_t)len, false);
+		out = aael_b64_encode(der, (size_t)len, false);
 out:
 	OPENSSL_free(der);
 	EVP_PKEY_free(key);
@@ -336,8 +336,8 @@ static struct json_object *quote(const uint8_t *rd, size_t len,
 		*changed = 1;
 		goto out;
 	}
-	msg = b64_encode(attest->attestationData, attest->size, false);
-	sg = b64_encode(sigbuf, off, false);
+	msg = aael_b64_encode(attest->attestationData, attest->size, false);
+	sg = aael_b64_encode(sigbuf, off, false);
 	q = json_object_new_object();
 	arr = json_object_new_array_ext(PCRS);
 	for (int i = 0; arr && i < PCRS; i++) {

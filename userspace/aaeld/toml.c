@@ -57,11 +57,6 @@ struct reader {
 	char *err;
 };
 
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
 static int fail(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -202,28 +197,12 @@ static int check_utf8(struct reader *r)
 	return 0;
 }
 
-static int buf_add(struct reader *r, struct buf *b, const char *p, size_t n)
+static int buf_add(struct reader *r, struct aael_buf *b, const char *p, size_t n)
 {
-	if (!n)
-		return 0;
-	if (b->cap - b->n < n) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *q;
-
-		while (cap - b->n < n)
-			cap *= 2;
-		q = realloc(b->p, cap);
-		if (!q)
-			return fail(r, "out of memory");
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	return 0;
+	return aael_buf_append(b, p, n) ? fail(r, "out of memory") : 0;
 }
 
-static int put_utf8(struct reader *r, struct buf *b, unsigned long cp)
+static int put_utf8(struct reader *r, struct aael_buf *b, unsigned long cp)
 {
 	char out[4];
 	size_t n;
@@ -262,7 +241,7 @@ static int hex_value(int c)
 }
 
 /* After a backslash in a basic string. */
-static int escape(struct reader *r, struct buf *b, bool multi)
+static int escape(struct reader *r, struct aael_buf *b, bool multi)
 {
 	static const char from[] = "btnfr\"\\", to[] = "\b\t\n\f\r\"\\";
 	int c = peek(r);
@@ -307,7 +286,7 @@ static int escape(struct reader *r, struct buf *b, bool multi)
  * "...", '...', """...""" and '''...''' into *b. A multi-line string may
  * end in up to two of its quotes right before the closing three.
  */
-static int string_into(struct reader *r, struct buf *b, bool key)
+static int string_into(struct reader *r, struct aael_buf *b, bool key)
 {
 	char q = (char)peek(r);
 	char delim[4] = { q, q, q, 0 };
@@ -366,16 +345,16 @@ static int string_into(struct reader *r, struct buf *b, bool key)
 
 static struct json_object *string(struct reader *r)
 {
-	struct buf b = { 0 };
+	struct aael_buf b = { 0 };
 	struct json_object *o = NULL;
 
 	if (!string_into(r, &b, false)) {
-		if (b.n > INT32_MAX)
+		if (b.len > INT32_MAX)
 			fail(r, "string too long");
-		else if (!(o = json_object_new_string_len(b.p ? b.p : "", (int)b.n)))
+		else if (!(o = json_object_new_string_len(b.text ? b.text : "", (int)b.len)))
 			fail(r, "out of memory");
 	}
-	free(b.p);
+	aael_buf_free(&b);
 	return o;
 }
 
@@ -402,7 +381,7 @@ static int key(struct reader *r, struct key *k)
 {
 	k->n = 0;
 	for (;;) {
-		struct buf b = { 0 };
+		struct aael_buf b = { 0 };
 
 		skip_blank(r);
 		if (k->n == MAX_KEY_PARTS) {
@@ -412,7 +391,7 @@ static int key(struct reader *r, struct key *k)
 		if (peek(r) == '"' || peek(r) == '\'') {
 			if (string_into(r, &b, true))
 				goto bad;
-			if (memchr(b.p ? b.p : "", 0, b.n)) {
+			if (memchr(b.text ? b.text : "", 0, b.len)) {
 				fail(r, "keys holding U+0000 are not supported");
 				goto bad;
 			}
@@ -430,14 +409,14 @@ static int key(struct reader *r, struct key *k)
 		}
 		if (buf_add(r, &b, "", 1))
 			goto bad;
-		k->part[k->n++] = b.p;
+		k->part[k->n++] = b.text;
 		skip_blank(r);
 		if (peek(r) != '.')
 			return 0;
 		r->pos++;
 		continue;
 bad:
-		free(b.p);
+		aael_buf_free(&b);
 		key_free(k);
 		return -1;
 	}
@@ -654,7 +633,7 @@ static struct json_object *datetime(struct reader *r)
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	size_t start = r->pos;
 	const char *kind;
-	struct buf b = { 0 };
+	struct aael_buf b = { 0 };
 	struct json_object *o = NULL;
 	int y, mo, d;
 
@@ -715,13 +694,13 @@ static struct json_object *datetime(struct reader *r)
 done:
 	if (buf_add(r, &b, "", 1))
 		goto bad;
-	o = json_object_new_string(b.p);
+	o = json_object_new_string(b.text);
 	if (!o)
 		fail(r, "out of memory");
 	else
 		json_object_set_userdata(o, (void *)kind, NULL);
 bad:
-	free(b.p);
+	aael_buf_free(&b);
 	return o;
 }
 

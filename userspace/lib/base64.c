@@ -87,3 +87,30 @@ int aael_b64_decode(const char *s, uint8_t **out, size_t *len)
 	(*out)[*len] = 0;
 	return 0;
 }
+
+static int b64url_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+int aael_b64url_decode(const char *s, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(s);
+
+	*out = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (b64url_value(s[i]) < 0)
+			return -EINVAL;
+	/* 2 symbols carry 8 bits (4 unused), 3 carry 16 (2 unused) */
+	if (n % 4 == 2 && b64url_value(s[n - 1]) & 0x0f)
+		return -EINVAL;
+	if (n % 4 == 3 && b64url_value(s[n - 1]) & 0x03)
+		return -EINVAL;
+	return aael_b64_decode(s, out, len);
+}

@@ -40,6 +40,14 @@ char *aael_b64_encode(const uint8_t *p, size_t n, bool url);
 int aael_b64_decode(const char *s, uint8_t **out, size_t *len);
 
 /*
+ * Decode base64url without padding as the Rust base64 crate's
+ * URL_SAFE_NO_PAD engine does (the REST server's runtime_data, kbs_types'
+ * JWE members): only the URL-safe alphabet, no '=', and canonical -- the
+ * unused low bits of the last symbol zero. Otherwise as aael_b64_decode.
+ */
+int aael_b64url_decode(const char *s, uint8_t **out, size_t *len);
+
+/*
  * A growable buffer. Zero-initialise it, optionally setting max (the most
  * bytes it may hold; 0 means no bound) and secret (it will hold keys or
  * tokens: growing copies and wipes the old block instead of realloc'ing,
