@@ -128,6 +128,10 @@ text_reply "GET /aa/unknown: 404" "$(r GET /aa/unknown)" 404 "URL NOT FOUND"
 text_reply "GET //aa/token: 404 (root '/')" "$(r GET '//aa/token?token_type=kbs')" 404 "URL NOT FOUND"
 text_reply "GET /cdh/resource: 404 (no resource path)" "$(r GET /cdh/resource)" 404 "URL NOT FOUND"
 text_reply "GET /cdh/secret/a/b/c: 404 (only /resource)" "$(r GET /cdh/secret/a/b/c)" 404 "URL NOT FOUND"
+# router.rs matches req.uri().path(), which hyper does not percent-decode
+text_reply "GET /%69nfo: 404 (the raw path is routed, not its decoding)" "$(r GET /%69nfo)" 404 "URL NOT FOUND"
+text_reply "GET /aa/%74oken: 404" "$(r GET '/aa/%74oken?token_type=kbs')" 404 "URL NOT FOUND"
+text_reply "GET /info%00x: 404 (no NUL cuts the path short)" "$(r GET '/info%00x')" 404 "URL NOT FOUND"
 
 # --- /aa/token (router.rs AA_TOKEN_URL arm)
 text_reply "GET /aa/token without token_type: 400 'BAD REQUEST'" "$(r GET /aa/token)" 400 "BAD REQUEST"
@@ -165,9 +169,12 @@ else
 fi
 st=$(r GET '/aa/additional-evidence?runtime_data=YWJj&encoding=hex&encoding=base64')
 expect "repeated encoding: the last one (base64) wins" "$st" 200
+expect "an unknown query argument is ignored" "$(r GET '/aa/additional-evidence?runtime_data=x&colour=blue')" 200
+text_reply "encoding=base64 with a %00 in the value: 400 (not cut short at the NUL)" \
+	"$(r GET '/aa/evidence?runtime_data=QQ%00&encoding=base64')" 400 "BAD REQUEST"
 long=$(printf '%065d' 0)
 st=$(r GET "/aa/evidence?runtime_data=$long")
-if [ "$st" = 400 ] && grep -q '65 bytes, more than the 64' "$T/b"; then
+if [ "$st" = 400 ] && grep -q 'more than the 64 bytes of report data' "$T/b"; then
 	ok "runtime_data of 65 bytes: 400 naming the 64-byte report data (the REST server: the attester's 500)"
 else
 	not_ok "runtime_data of 65 bytes: 400" "HTTP $st $(body)"
@@ -186,6 +193,11 @@ if [ "$KERNEL" = 1 ]; then
 		'.report_data == "/+8A"'
 	jq_reply "empty runtime_data: accepted, empty report data" \
 		"$(r GET '/aa/evidence?runtime_data=')" 200 application/octet-stream '.report_data == ""'
+	# form_urlencoded's decode then String::from_utf8_lossy: %FF is U+FFFD
+	jq_reply "no encoding, invalid UTF-8 (%FF): bound as U+FFFD (ef bf bd), as the REST server's lossy decoding" \
+		"$(r GET '/aa/evidence?runtime_data=%FFa')" 200 application/octet-stream '.report_data == "77+9YQ=="'
+	jq_reply "no encoding, '+' is a space, %00 a NUL byte: bound as is" \
+		"$(r GET '/aa/evidence?runtime_data=a+%00b')" 200 application/octet-stream '.report_data == "YSAAYg=="'
 else
 	st=$(r GET '/aa/evidence?runtime_data=YWJj&encoding=base64')
 	if [ "$st" = 500 ] && grep -q 'aael' "$T/b"; then
@@ -214,12 +226,39 @@ jq_reply "POST /aa/aael, not JSON: 400 {success: \"false\", message} (the REST s
 jq_reply "POST /aa/aael without content: 400 {success: \"false\", message}" \
 	"$(r POST /aa/aael '{"domain":"a","operation":"b"}')" 400 application/json '.success == "false" and (.message | test("content"))'
 jq_reply "POST /aa/aael with an empty body: 400" "$(r POST /aa/aael '')" 400 application/json '.success == "false"'
+jq_reply "POST /aa/aael, a trailing comma (not JSON): 400" \
+	"$(r POST /aa/aael '{"domain":"a","operation":"b","content":"c",}')" 400 application/json '.success == "false"'
+jq_reply "POST /aa/aael, single quotes (not JSON): 400" \
+	"$(r POST /aa/aael "{'domain':\"a\",\"operation\":\"b\",\"content\":\"c\"}")" 400 application/json '.success == "false"'
+jq_reply "POST /aa/aael, content with a newline: 400 'content contains newline' (the agent's Content::try_from)" \
+	"$(r POST /aa/aael '{"domain":"a","operation":"b","content":"x\ny"}')" 400 application/json \
+	'.success == "false" and .message == "content contains newline"'
+text_reply "GET /aa/aael?limit=0: 400" "$(r GET '/aa/aael?limit=0')" 400 "from must be a record number, limit 1..10000"
+if [ "$KERNEL" = 1 ]; then
+	jq_reply "POST /aa/aael?x=1: the query is ignored, recorded" \
+		"$(r POST '/aa/aael?x=1' '{"domain":"compat","operation":"query","content":"c3"}')" 200 application/json '.success == "true"'
+	jq_reply "POST /aa/aael, a domain with a space: 400, the kernel's rule, with its reason" \
+		"$(r POST /aa/aael '{"domain":"a b","operation":"o","content":"c"}')" 400 application/json \
+		'.success == "false" and (.message | length) > 0'
+fi
 compat_stop
 
 cat > "$T/aa-off.toml" <<'TOML'
 [eventlog_config]
 enable_eventlog = false
 TOML
+compat_start --features attestation || return 0
+jq_reply "without any aa.toml the event log is on (aaeld's purpose; the agent's default is off)" \
+	"$(r GET /info)" 200 application/json '.aael.eventlog_enabled == true'
+compat_stop
+compat_start --features attestation --max-body 64 || return 0
+st=$(r POST /aa/aael "{\"domain\":\"a\",\"operation\":\"b\",\"content\":\"$(printf '%030d' 0)\"}")
+if [ "$st" = 413 ] && grep -q 'over --max-body (64 bytes)' "$T/b"; then
+	ok "a body over --max-body 64: 413 with the reason"
+else
+	not_ok "a body over --max-body 64: 413" "HTTP $st $(body)"
+fi
+compat_stop
 compat_start --features attestation -c "$T/aa-off.toml" || return 0
 jq_reply "enable_eventlog = false: 200 {success: \"false\", message: 'Attestation Agent does not enable eventlog recording'}" \
 	"$(r POST /aa/aael '{"domain":"a","operation":"b","content":"c"}')" 200 application/json \

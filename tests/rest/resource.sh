@@ -56,6 +56,12 @@ st=$(r GET /cdh/resource/other/cert/text)
 expect "... and aaeld keeps serving: the next resource arrives" "$st $(body)" "200 $(cat "$RES/other/cert/text")"
 st=$(r POST /aa/aael '{"domain":"res","operation":"after","content":"ok"}')
 expect "... recording too" "$st $(jq -r .success "$T/b")" "200 true"
+st=$(r GET '/cdh/resource/other/cert/text?version=2')
+expect "a query on /cdh/resource is dropped, as the REST server's path()" "$st $(body)" "200 $(cat "$RES/other/cert/text")"
+# GET /aa/token: the agent's {"token", "tee_keypair"}, octet-stream
+jq_reply "GET /aa/token?token_type=kbs: 200 application/octet-stream {token, tee_keypair}" \
+	"$(r GET '/aa/token?token_type=kbs')" 200 application/octet-stream \
+	'(.token | split(".") | length) == 3 and (.tee_keypair | startswith("-----BEGIN RSA PRIVATE KEY-----"))'
 compat_stop
 if grep -q MARKER- "$T/compat-aaeld.log"; then
 	not_ok "the secret never appears in aaeld's output" "$(grep MARKER- "$T/compat-aaeld.log" | head -3)"
@@ -109,8 +115,13 @@ if [ -e /dev/tpmrm0 ]; then
 	kbs_start || not_ok "the test KBS starts" "$(tail -5 "$T/kbs-res.log")"
 	printf '[token_configs.kbs]\nurl = "http://127.0.0.1:%s"\n' "$KBSP" > "$T/aa-tpm.toml"
 	compat_start --features resource -c "$T/aa-tpm.toml" || return 0
+	before=$(curl -s "http://127.0.0.1:$KBSP/stats")
 	st=$(r GET /cdh/resource/default/key/bin)
+	after=$(curl -s "http://127.0.0.1:$KBSP/stats")
 	expect "the sample TEE under the default resource policy: refused (500)" "$st" 500
+	# token_client.rs: a 401 gets a new token and another GET, 3 GETs in all
+	expect "... after 3 GETs, each with a token of a new handshake (the hub's KBS_GET_RESOURCE_MAX_ATTEMPT)" \
+		"$(printf '%s\n%s\n' "$before" "$after" | jq -s '[.[1].tokens - .[0].tokens, .[1].refusals - .[0].refusals]' -c)" "[3,3]"
 	compat_stop
 	COMPAT_TEE=tpm compat_start --features resource -c "$T/aa-tpm.toml" || return 0
 	st=$(r GET /cdh/resource/default/key/bin)

@@ -70,5 +70,6 @@ int main(void)
 	failed += run_jwe_tests();
 	failed += run_kbs_resource_tests();
 	failed += run_util_tests();
+	failed += run_event_tests();
 	return failed ? 1 : 0;
 }

@@ -17,6 +17,7 @@ int run_kbs_client_tests(void);
 int run_jwe_tests(void);
 int run_kbs_resource_tests(void);
 int run_util_tests(void);
+int run_event_tests(void);
 
 /* Helpers shared by the test files. */
 size_t unhex(const char *hex, uint8_t *out, size_t max);

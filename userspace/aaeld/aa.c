@@ -214,9 +214,62 @@ void aa_aael_get(struct request *req)
 }
 
 /*
+ * The bytes the REST server makes of a query value without encoding: Rust's
+ * String::from_utf8_lossy (form_urlencoded's decode), each maximal invalid
+ * subsequence replaced by U+FFFD (Unicode's "substitution of maximal
+ * subparts"). -1 when the result would not fit in max bytes.
+ */
+static int utf8_lossy(const uint8_t *s, size_t n, uint8_t *out, size_t max,
+		      size_t *len)
+{
+	static const uint8_t fffd[] = { 0xef, 0xbf, 0xbd };
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		uint8_t b = s[i], lo = 0x80, hi = 0xbf;
+		size_t need = 0, k = 1;
+
+		if (b < 0x80)
+			need = 1;
+		else if (b >= 0xc2 && b <= 0xdf)
+			need = 2;
+		else if (b >= 0xe0 && b <= 0xef)
+			need = 3;
+		else if (b >= 0xf0 && b <= 0xf4)
+			need = 4;
+		if (b == 0xe0)
+			lo = 0xa0;
+		else if (b == 0xed)
+			hi = 0x9f;
+		else if (b == 0xf0)
+			lo = 0x90;
+		else if (b == 0xf4)
+			hi = 0x8f;
+		/* k: how many bytes of a valid sequence are there */
+		while (need > 1 && k < need && i + k < n &&
+		       s[i + k] >= (k == 1 ? lo : 0x80) && s[i + k] <= (k == 1 ? hi : 0xbf))
+			k++;
+		if (need && k == need) {
+			if (o + k > max)
+				return -1;
+			memcpy(out + o, s + i, k);
+			o += k;
+		} else {
+			if (o + 3 > max)
+				return -1;
+			memcpy(out + o, fffd, 3);
+			o += 3;
+		}
+		i += k;
+	}
+	*len = o;
+	return 0;
+}
+
+/*
  * runtime_data as the REST server reads it (utils.rs decode_runtime_data):
- * without encoding its UTF-8 bytes; with encoding=base64 URL-safe base64
- * without padding, decoded; any other encoding or bad base64: 400.
+ * without encoding its UTF-8 bytes (lossy); with encoding=base64 URL-safe
+ * base64 without padding, decoded; any other encoding or bad base64: 400.
  */
 struct runtime_data {
 	size_t len;
@@ -225,33 +278,43 @@ struct runtime_data {
 
 static struct runtime_data *runtime_data_arg(struct request *req)
 {
-	const char *rd = request_arg(req, "runtime_data");
+	size_t rd_size, len;
+	const char *rd = request_arg_n(req, "runtime_data", &rd_size);
 	const char *enc = request_arg(req, "encoding");
 	struct runtime_data *a;
 	uint8_t *raw = NULL;
-	size_t len;
+	int rc;
 
-	if (!rd || (enc && (strcmp(enc, "base64") || aael_b64url_decode(rd, &raw, &len)))) {
+	/* a %00 in the base64 is a character outside its alphabet */
+	if (!rd || (enc && (strcmp(enc, "base64") || rd_size != strlen(rd) ||
+			    aael_b64url_decode(rd, &raw, &len)))) {
 		reply_text(req, 400, "BAD REQUEST");
 		return NULL;
 	}
-	if (!enc) {
-		len = strlen(rd);
-	}
-	if (len > AAEL_REPORT_DATA_MAX) {
+	a = calloc(1, sizeof(*a));
+	if (!a) {
 		free(raw);
-		reply_text(req, 400, "runtime_data is %zu bytes, more than the %d of report data",
-			   len, AAEL_REPORT_DATA_MAX);
 		return NULL;
 	}
-	a = calloc(1, sizeof(*a));
-	if (a) {
-		a->len = len;
-		memcpy(a->bytes, raw ? raw : (const uint8_t *)rd, len);
-		req->arg = a;
-		req->arg_free = free;
+	if (raw) {
+		rc = len > sizeof(a->bytes) ? -1 : 0;
+		if (!rc) {
+			memcpy(a->bytes, raw, len);
+			a->len = len;
+		}
+		free(raw);
+	} else {
+		rc = utf8_lossy((const uint8_t *)rd, rd_size, a->bytes,
+				sizeof(a->bytes), &a->len);
 	}
-	free(raw);
+	if (rc) {
+		free(a);
+		reply_text(req, 400, "runtime_data is more than the %d bytes of report data",
+			   AAEL_REPORT_DATA_MAX);
+		return NULL;
+	}
+	req->arg = a;
+	req->arg_free = free;
 	return a;
 }
 

@@ -180,7 +180,7 @@ int http_serve(struct aaeld *d);
  */
 struct request {
 	struct aaeld *d;
-	const char *url;
+	const char *url;		/* the path as sent (not decoded) */
 	const char *path;		/* /cdh/resource: what follows "/resource" */
 	const char *body;		/* NUL-terminated; NULL when empty */
 	size_t len;
@@ -190,6 +190,8 @@ struct request {
 };
 /* A query argument or header, or NULL. */
 const char *request_arg(struct request *req, const char *name);
+/* ... and the argument's length in bytes (it may hold a NUL) */
+const char *request_arg_n(struct request *req, const char *name, size_t *size);
 const char *request_header(struct request *req, const char *name);
 /* Hand req to a new thread of class cls that runs run(req) and answers;
  * at the class's cap (or stopping) a 503 with Retry-After instead. */

@@ -371,6 +371,10 @@ int initdata_apply(struct aaeld_config *c, char *err)
 {
 	char sub[AAEL_ERRLEN];
 
+	/* an aa.toml read as the agent reads it: the event log is off unless
+	 * it says otherwise (only without any aa.toml is aaeld's default on) */
+	if (c->initdata_aa)
+		c->enable_eventlog = false;
 	if (c->initdata_aa &&
 	    config_parse_aa_toml(c, c->initdata_aa, strlen(c->initdata_aa), sub)) {
 		snprintf(err, AAEL_ERRLEN, "Init-Data aa.toml: %.200s", sub);

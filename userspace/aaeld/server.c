@@ -36,6 +36,8 @@
 struct request_state {
 	struct request req;
 	struct MHD_Connection *conn;
+	char *raw_path;			/* as sent: not percent-decoded */
+	bool started;
 	struct aael_buf body;		/* bounded by --max-body */
 	bool too_big;
 	/* a slow route: its class, slot and run, and whether it answered */
@@ -50,30 +52,43 @@ struct request_state {
 struct arg_find {
 	const char *name;
 	const char *value;
+	size_t size;
 };
 
 static enum MHD_Result arg_match(void *cls, enum MHD_ValueKind kind,
-				 const char *key, const char *value)
+				 const char *key, size_t key_size,
+				 const char *value, size_t value_size)
 {
 	struct arg_find *f = cls;
 
 	(void)kind;
-	if (!strcmp(key, f->name))
+	(void)key_size;
+	if (!strcmp(key, f->name)) {
 		f->value = value ? value : "";
+		f->size = value ? value_size : 0;
+	}
 	return MHD_YES;
 }
 
 /*
  * As the REST server reads its query (a form_urlencoded map): the last of
- * repeated names wins, and a name without '=' has the empty value.
+ * repeated names wins, and a name without '=' has the empty value. *size
+ * (may be NULL) counts every byte of the decoded value, a %00 included.
  */
-const char *request_arg(struct request *req, const char *name)
+const char *request_arg_n(struct request *req, const char *name, size_t *size)
 {
 	struct arg_find f = { .name = name };
 
-	MHD_get_connection_values(req->state->conn, MHD_GET_ARGUMENT_KIND,
-				  arg_match, &f);
+	MHD_get_connection_values_n(req->state->conn, MHD_GET_ARGUMENT_KIND,
+				    arg_match, &f);
+	if (size)
+		*size = f.size;
 	return f.value;
+}
+
+const char *request_arg(struct request *req, const char *name)
+{
+	return request_arg_n(req, name, NULL);
 }
 
 const char *request_header(struct request *req, const char *name)
@@ -290,11 +305,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	struct request_state *rs = *con_cls;
 
 	(void)version;
-	if (!rs) {
-		rs = calloc(1, sizeof(*rs));
-		*con_cls = rs;
-		if (!rs)
-			return MHD_NO;
+	(void)url;	/* decoded: the route is chosen on rs->raw_path */
+	if (!rs)	/* out of memory in uri_seen() */
+		return MHD_NO;
+	if (!rs->started) {
+		rs->started = true;
 		rs->conn = conn;
 		rs->body.max = d->max_body;
 		rs->req.d = d;
@@ -319,13 +334,35 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		rs->suspended = false;
 		return send_answer(rs);
 	}
-	rs->req.url = url;
+	rs->req.url = rs->raw_path;
 	rs->req.body = rs->body.text;
 	rs->req.len = rs->body.len;
 	route_request(&rs->req, method, loopback(conn), rs->too_big);
 	if (rs->suspended)
 		return MHD_YES;
 	return send_answer(rs);
+}
+
+/*
+ * The request as sent, before libmicrohttpd percent-decodes its path: the
+ * REST server routes on the raw path (hyper's uri().path()), so that
+ * "/%69nfo" is not "/info" and an encoded '/' or NUL never makes a path of
+ * its own. The state made here is the request's from now on.
+ */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct request_state *rs = calloc(1, sizeof(*rs));
+
+	(void)cls;
+	(void)conn;
+	if (rs) {
+		rs->raw_path = strndup(uri, strcspn(uri, "?"));
+		if (!rs->raw_path) {
+			free(rs);
+			rs = NULL;
+		}
+	}
+	return rs;
 }
 
 static void done(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -338,6 +375,7 @@ static void done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)code;
 	if (rs) {
 		aael_buf_free(&rs->body);
+		free(rs->raw_path);
 		if (rs->req.arg_free)
 			rs->req.arg_free(rs->req.arg);
 		/* resumed, but the client was gone before the answer went out */
@@ -496,6 +534,7 @@ int http_serve(struct aaeld *d)
 				  MHD_OPTION_THREAD_POOL_SIZE, workers,
 				  MHD_OPTION_CONNECTION_LIMIT, 256u,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				  MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 				  MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
 				  MHD_OPTION_END);
 	if (!daemon) {
