@@ -4,9 +4,10 @@
 # bad input on every route, gating, loopback-only, KBS errors, and kill -9
 # under load. Errors have the REST server's form (guest-components
 # api-server-rest/src/router.rs): a text body, no Content-Type; POST
-# /aa/aael answers JSON {"success", ...} in every case (aaeld(8)). What aaeld answers is compared whole with what
-# tests/vm/aael-oracle.py computes from the test's own inputs and the
-# documented formats (hashlib, no libaael); nothing waits by sleeping.
+# /aa/aael answers JSON {"success", ...} in every case (aaeld(8)). What
+# aaeld answers is compared whole with what tests/vm/aael-oracle.py
+# computes from the test's own inputs and the documented formats
+# (hashlib, no libaael); nothing waits by sleeping.
 SUITE=aaeld
 . /mnt/tests/vm/lib.sh
 D=$AAELD_ASAN
@@ -116,7 +117,7 @@ curl -X POST http://127.0.0.1:8006/aa/aael -H "Content-Type: application/json" -
 expect "POST /aa/aael records once" "$(count)" $((c + 1))
 PCR23=$(tr A-F a-f < /sys/class/tpm/tpm0/pcr-sha256/23)
 $PY $O answer --index 23 --banks "$BANKS" --seq "$c" "test test test" > /tmp/post.want
-check "POST /aa/aael answers exactly {seq, index 23, every bank's digest (hashlib)}" \
+check "POST /aa/aael answers exactly {success \"true\", seq, index 23, every bank's digest (hashlib)}" \
 	$PY $O same-json /tmp/post.json /tmp/post.want
 curl http://127.0.0.1:8006/aa/token?token_type=kbs 2>/dev/null | tee /tmp/token1.json |
 	jq -r '.token|split(".")|.[1]|@base64d|fromjson' > /tmp/claims.json
