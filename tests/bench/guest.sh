@@ -16,8 +16,8 @@ emit() {	# REGISTER JSON
 
 # http_bench REGISTER CONNECTIONS [MODE]: wrk with keep-alive against aaeld;
 # MODE http = POST /aa/aael (a record each), http-ceiling = GET of a route
-# that does not exist (a 404 JSON error: no body to parse, no kernel), what
-# the HTTP stack alone costs here.
+# that does not exist (404, the text "URL NOT FOUND": no body to parse, no
+# kernel), what the HTTP stack alone costs here.
 http_bench() {
 	mode=${3:-http}
 	/mnt/build/aaeld --attestation-api on > /tmp/aaeld.log 2>&1 &

@@ -9,7 +9,9 @@
  *	("<j> ok retried" when aaeld was not listening at first),
  *	"<j> refused <why>" or "<j> unknown <why>". unknown is an HTTP request
  *	whose answer never came (aaeld killed after sending): it may or may
- *	not have been recorded, and nobody can tell the client which.
+ *	not have been recorded, and nobody can tell the client which. Over
+ *	HTTP "ok" is a 200 whose JSON says "success": "true"; a 200 saying
+ *	"false" (aael.ko not accepting records) is refused http-200-false.
  *	Each line goes out in one write(2) as soon as the attempt is over:
  *	the suites time their faults by these ledgers while the writers run.
  *	An HTTP writer whose connect is refused also writes "<j>" to
@@ -48,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
+#include <json-c/json.h>
 
 #include "aael.h"
 #include "kernel-log.h"
@@ -67,6 +70,8 @@ struct writer {
 	struct aael_client *nl;
 	CURL *curl;
 	struct curl_slist *hdrs;
+	char body[512];			/* the start of the last answer */
+	size_t body_len;
 };
 
 static int usage(void)
@@ -129,16 +134,38 @@ static void note_down(struct writer *wr, int j)
 		wr->io_failed = true;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *arg)
+/* Keeps the first bytes of the answer: POST /aa/aael's is a small JSON. */
+static size_t keep(char *p, size_t size, size_t n, void *arg)
 {
-	(void)p;
-	(void)arg;
+	struct writer *wr = arg;
+	size_t room = sizeof(wr->body) - 1 - wr->body_len;
+	size_t len = size * n < room ? size * n : room;
+
+	memcpy(wr->body + wr->body_len, p, len);
+	wr->body_len += len;
+	wr->body[wr->body_len] = 0;
 	return size * n;
+}
+
+/* "true", "false", or NULL: the answer's "success" member */
+static const char *success_of(struct writer *wr, char *out, size_t n)
+{
+	struct json_object *o = json_tokener_parse(wr->body), *v;
+	const char *r = NULL;
+
+	if (o && json_object_object_get_ex(o, "success", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		snprintf(out, n, "%s", json_object_get_string(v));
+		r = out;
+	}
+	json_object_put(o);
+	return r;
 }
 
 static void attempt_http(struct writer *wr, int j)
 {
-	char body[128];
+	char body[128], success[8];
+	const char *sx;
 	long status = 0;
 	CURLcode rc;
 	int tries;
@@ -149,6 +176,8 @@ static void attempt_http(struct writer *wr, int j)
 	curl_easy_setopt(wr->curl, CURLOPT_POSTFIELDS, body);
 	/* A refused connect never reached aaeld: retry it (up to 20 s). */
 	for (tries = 0; tries < 2000; tries++) {
+		wr->body_len = 0;
+		wr->body[0] = 0;
 		rc = curl_easy_perform(wr->curl);
 		if (rc != CURLE_COULDNT_CONNECT)
 			break;
@@ -165,10 +194,17 @@ static void attempt_http(struct writer *wr, int j)
 		return;
 	}
 	curl_easy_getinfo(wr->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 200)	/* "retried": aaeld was down meanwhile */
-		note(wr, "%d ok%s\n", j, tries ? " retried" : "");
-	else
+	if (status != 200) {
 		note(wr, "%d refused http-%ld\n", j, status);
+		return;
+	}
+	sx = success_of(wr, success, sizeof(success));
+	if (sx && !strcmp(sx, "true"))	/* "retried": aaeld was down meanwhile */
+		note(wr, "%d ok%s\n", j, tries ? " retried" : "");
+	else if (sx && !strcmp(sx, "false"))
+		note(wr, "%d refused http-200-false\n", j);
+	else	/* a 200 that says nothing: it may have been recorded */
+		note(wr, "%d unknown http-200-no-success\n", j);
 }
 
 static void attempt(struct writer *wr, int j)
@@ -220,7 +256,8 @@ static int open_writer(struct writer *wr)
 		wr->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 		curl_easy_setopt(wr->curl, CURLOPT_URL, wr->url);
 		curl_easy_setopt(wr->curl, CURLOPT_HTTPHEADER, wr->hdrs);
-		curl_easy_setopt(wr->curl, CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(wr->curl, CURLOPT_WRITEFUNCTION, keep);
+		curl_easy_setopt(wr->curl, CURLOPT_WRITEDATA, wr);
 		curl_easy_setopt(wr->curl, CURLOPT_TIMEOUT, 30L);
 		/*
 		 * One connection per request, as `curl -X POST` does. On a

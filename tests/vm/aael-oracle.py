@@ -14,7 +14,8 @@ itself.
   aael-oracle.py replay LOG
       "<alg>:<hex>" per bank, the replay of LOG's records from zero
   aael-oracle.py answer --index N --banks B --seq S TEXT
-      the JSON POST /aa/aael answers for TEXT recorded as record S
+      the JSON POST /aa/aael answers for TEXT recorded as record S:
+      the agent's {"success": "true"} and what aaeld(8) adds
   aael-oracle.py listing (--index N --banks B TEXT... | --log LOG) [--from S]
       the JSON GET /aa/aael?from=S answers for those records
   aael-oracle.py claims --tee T --attest FILE --ttl N
@@ -234,7 +235,7 @@ def main():
                 print("%s:%s" % (b, v.hex()))
         elif a.cmd == "answer":
             ev = tagged(a.texts[0])
-            json.dump({"seq": a.seq, "index": a.index,
+            json.dump({"success": "true", "seq": a.seq, "index": a.index,
                        "digests": [{"alg": BANKS[b][2], "digest": hashlib.new(b, ev).hexdigest()}
                                    for b in a.banks]}, sys.stdout)
         elif a.cmd == "listing":

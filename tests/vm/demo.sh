@@ -21,7 +21,7 @@ run cat $A/ascii_runtime_measurements
 echo "## aaeld and a (test) KBS, as a CoCo workload sees them"
 /usr/bin/python3 /mnt/tests/kbs/test-kbs.py --port 8080 > /tmp/kbs.log 2>&1 &
 printf '[eventlog_config]\ninit_pcr = 23\nenable_eventlog = true\n[token_configs.kbs]\nurl = "http://127.0.0.1:8080"\n' > /tmp/aa.toml
-/mnt/build/aaeld -c /tmp/aa.toml --attestation-api on > /tmp/aaeld.log 2>&1 &
+/mnt/build/aaeld -c /tmp/aa.toml --features all > /tmp/aaeld.log 2>&1 &
 wait_http http://127.0.0.1:8080/stats
 wait_http http://127.0.0.1:8006/info
 run "curl -s -X POST http://127.0.0.1:8006/aa/aael -H 'Content-Type: application/json' -d '{\"domain\":\"test\",\"operation\":\"test\",\"content\":\"test\"}'"

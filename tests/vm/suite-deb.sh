@@ -71,9 +71,9 @@ expect "it bound the Init-Data: PCR 8 = sha256(32 zero bytes || sha256(document)
 	"$(python3 -c 'import hashlib, sys
 d = hashlib.sha256(open(sys.argv[1], "rb").read()).digest()
 print(hashlib.sha256(bytes(32) + d).hexdigest())' $ID)"
-expect "POST /aa/aael records (the command line enables /aa)" \
+expect "POST /aa/aael records (the command line enables /aa): success \"true\", seq 1" \
 	"$(curl -s -X POST http://127.0.0.1:8006/aa/aael -H 'Content-Type: application/json' \
-		-d '{"domain":"deb","operation":"recipe","content":"aaeld"}' | jq -r .seq)" 1
+		-d '{"domain":"deb","operation":"recipe","content":"aaeld"}' | jq -r '"\(.success) \(.seq)"')" "true 1"
 check "the packaged aaelctl verifies the log against PCR 23" "$CTL" verify
 kill $AAELD
 wait $AAELD 2>/dev/null
@@ -81,9 +81,10 @@ echo "console=ttyS0" > /tmp/cmdline
 "$D" --initdata $ID --cmdline /tmp/cmdline > /tmp/aaeld2.log 2>&1 &
 AAELD=$!
 wait_http http://127.0.0.1:8006/info
-expect "without agent.guest_components_rest_api, /aa is not served (404)" \
-	"$(curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:8006/aa/aael \
-		-H 'Content-Type: application/json' -d '{"domain":"a","operation":"b","content":"c"}')" 404
+expect "without agent.guest_components_rest_api (default resource), /aa is not served: 404 Attestation Feature Not Enabled" \
+	"$(curl -s -o /tmp/body -w '%{http_code}' -X POST http://127.0.0.1:8006/aa/aael \
+		-H 'Content-Type: application/json' -d '{"domain":"a","operation":"b","content":"c"}') $(cat /tmp/body)" \
+	"404 Attestation Feature Not Enabled"
 kill $AAELD
 wait $AAELD 2>/dev/null
 finish

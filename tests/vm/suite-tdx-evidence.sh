@@ -31,9 +31,12 @@ echo "domain operation content" > $A/event
 $D --attestation-api on --tee tdx > /tmp/aaeld.log 2>&1 &
 AAELD=$!
 wait_http $URL/info
-code=$(curl -s -m 60 -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=aael-report-data")
-if [ "$code" = 200 ]; then ok "GET /aa/evidence (tdx): 200"; else
-	not_ok "GET /aa/evidence (tdx): 200" "got $code: $(cat /tmp/ev.json)"; fi
+code=$(curl -s -m 60 -D /tmp/ev.h -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=aael-report-data")
+if [ "$code" = 200 ] && grep -qix 'Content-Type: application/octet-stream.' /tmp/ev.h; then
+	ok "GET /aa/evidence (tdx): 200 application/octet-stream"
+else
+	not_ok "GET /aa/evidence (tdx): 200 application/octet-stream" "got $code: $(cat /tmp/ev.h /tmp/ev.json)"
+fi
 jq -r .quote /tmp/ev.json | base64 -d > /tmp/quote.bin
 expect "the quote came from configfs-tsm, with the report data as inblob (64 bytes, zero-padded)" \
 	"$(od -An -tx1 -v /tmp/quote.bin | tr -d ' \n')" \
@@ -49,12 +52,24 @@ check "cc_eventlog = the kernel's log converted by the oracle (Spec ID header, r
 expect "cc_eventlog replayed by hashlib = register_value (the emulated RTMR3)" \
 	"$($PY $O replay /tmp/cc.bin)" "$(cat $A/register_value)"
 expect "the report directory is removed afterwards" "$(ls /sys/kernel/config/tsm/report)" ""
-code=$(curl -s -m 60 -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=$(head -c 65 /dev/zero | tr '\0' x)")
-expect "runtime_data over 64 bytes: 400" "$code" 400
+# encoding=base64 (URL-safe, no padding): the decoded bytes are the
+# inblob, NULs and all -- 64 of them, a whole TDREPORT's report data
+# (api-server-rest/src/utils.rs decode_runtime_data).
+RD=$( (printf 'aael\0\377-_'; head -c 56 /dev/zero) | od -An -tx1 -v | tr -d ' \n')
+RD64=$($PY -c 'import base64, sys; print(base64.urlsafe_b64encode(bytes.fromhex(sys.argv[1])).rstrip(b"=").decode())' "$RD")
+code=$(curl -s -m 60 -o /tmp/ev64.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=$RD64&encoding=base64")
+expect "encoding=base64: HTTP 200, the quote's inblob is the 64 decoded bytes (a NUL and 0xff among them)" \
+	"$code $(jq -r .quote /tmp/ev64.json | base64 -d | od -An -tx1 -v | tr -d ' \n')" \
+	"200 $(printf 'AAEL-FAKE-TD-QUOTE' | od -An -tx1 -v | tr -d ' \n')$RD"
+code=$(curl -s -m 60 -D /tmp/ev.h -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=$(head -c 65 /dev/zero | tr '\0' x)")
+expect "runtime_data over 64 bytes: 400, the reason as text, no Content-Type" \
+	"$code $(cat /tmp/ev.json) $(grep -ci '^Content-Type:' /tmp/ev.h)" \
+	"400 runtime_data is 65 bytes, more than the 64 of report data 0"
 rmmod aael_tsm_fake
-code=$(curl -s -m 60 -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=abc")
-check "no provider: 503 with the reason ($code)" sh -c "[ $code = 503 ] && jq -e '.detail | test(\"quote|tsm\")' /tmp/ev.json"
-check "aaeld still serves" sh -c "curl -s -m 60 $URL/info | jq -e .name"
+code=$(curl -s -m 60 -D /tmp/ev.h -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=abc")
+check "no provider: 500 with the reason as text, no Content-Type ($code)" sh -c \
+	"[ $code = 500 ] && grep -Eq 'quote|tsm' /tmp/ev.json && ! grep -qi '^Content-Type:' /tmp/ev.h"
+check "aaeld still serves" sh -c "curl -s -m 60 $URL/info | jq -e '.aael.name == \"aaeld\"'"
 kill $AAELD
 wait $AAELD 2>/dev/null
 rmmod aael
