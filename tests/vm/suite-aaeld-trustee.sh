@@ -107,7 +107,7 @@ stop_aaeld
 initdata sha256 first > /tmp/id.toml
 t0=$(tokens)
 start_aaeld --initdata /tmp/id.toml --attestation-api on --tee tpm
-check "aaeld says it bound the Init-Data now" grep -qF "Init-Data bound: bound now: PCR 8 = sha256(0^32 || $(sha256sum < /tmp/id.toml | cut -c1-64))" /tmp/aaeld.log
+check "aaeld says it bound the Init-Data now" grep -qF "Init-Data bound now: PCR 8 = sha256(0^32 || $(sha256sum < /tmp/id.toml | cut -c1-64))" /tmp/aaeld.log
 expect "PCR 8 = sha256(32 zero bytes || sha256(document))" "$(pcr8)" "$(binding /tmp/id.toml)"
 B=$(pcr8)
 c=$(token_claims)
@@ -166,7 +166,7 @@ wait $AAELD 2>/dev/null
 t0=$(tokens)
 start_aaeld --initdata /tmp/id.toml --attestation-api on --tee tpm
 check "restarted after kill -9: aaeld finds the binding already there" \
-	grep -qF "Init-Data bound: already bound this boot: PCR 8 = sha256(0^32 || $(sha256sum < /tmp/id.toml | cut -c1-64))" /tmp/aaeld.log
+	grep -qF "Init-Data already bound this boot: PCR 8 = sha256(0^32 || $(sha256sum < /tmp/id.toml | cut -c1-64))" /tmp/aaeld.log
 expect "... PCR 8 unchanged" "$(pcr8)" "$B"
 c=$(token_claims)
 check "... and a token again" sh -c "echo '$c' | jq -e '.submods.cpu0[\"ear.status\"] == \"affirming\"'"

@@ -254,7 +254,7 @@ bad "space in domain (refused by the kernel, its reason)" 400 \
 bad "content over max_event_size (the kernel's reason)" 413 \
 	'aael:Argument list too long: event text longer than max_event_size' \
 	POST /aa/aael "{\"domain\":\"a\",\"operation\":\"b\",\"content\":\"$(head -c 20000 /dev/zero | tr '\0' x)\"}"
-bad "body over 64 KiB (refused before any route)" 413 'the request body is over --max-body (65536 bytes)' \
+bad "body over 64 KiB" 413 'aael:the body is over --max-body (65536 bytes)' \
 	POST /aa/aael "{\"domain\":\"a\",\"operation\":\"b\",\"content\":\"$(head -c 70000 /dev/zero | tr '\0' x)\"}"
 # The Content-Type is not looked at (the REST server's router.rs reads
 # the body whatever it is called): text/plain and none at all record.
@@ -305,7 +305,7 @@ b101="$pre$(fill $((n + 1)))\"}"
 c=$(count)
 expect "--max-body 100: a body of exactly 100 bytes is recorded" \
 	"${#b100} $(http POST /aa/aael "$b100") $(count)" "100 200 $((c + 1))"
-bad "--max-body 100: a body of 101 bytes" 413 'the request body is over --max-body (100 bytes)' POST /aa/aael "$b101"
+bad "--max-body 100: a body of 101 bytes" 413 'aael:the body is over --max-body (100 bytes)' POST /aa/aael "$b101"
 stop_aaeld
 expect "--max-body 63 (under the documented 64): exit 2" \
 	"$(timeout 10 $D --max-body 63 > /dev/null 2>&1; echo $?)" 2

@@ -79,6 +79,14 @@ void aa_aael_post(struct request *req)
 	const char *why;
 	int rc;
 
+	if (req->too_big) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "the body is over --max-body (%zu bytes)",
+			 req->d->max_body);
+		aael_refused(req, 413, why, NULL);
+		return;
+	}
 	/*
 	 * The Content-Type is not looked at, and the body is parsed before
 	 * the agent is asked anything: the REST server's order.

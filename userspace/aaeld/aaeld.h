@@ -184,6 +184,7 @@ struct request {
 	const char *path;		/* /cdh/resource: what follows "/resource" */
 	const char *body;		/* NUL-terminated; NULL when empty */
 	size_t len;
+	bool too_big;			/* over --max-body: body is not kept */
 	void *arg;			/* a slow route's arguments, freed after */
 	void (*arg_free)(void *arg);
 	struct request_state *state;	/* server.c's */
@@ -218,8 +219,7 @@ void reply_text(struct request *req, unsigned int status, const char *fmt, ...)
 void reply_header(struct request *req, const char *name, const char *value);
 
 /* routes.c: the route table; aa.c, cdh.c, info.c: the handlers */
-void route_request(struct request *req, const char *method, bool loopback,
-		   bool too_big);
+void route_request(struct request *req, const char *method, bool loopback);
 void aa_aael_post(struct request *req);
 void aa_aael_get(struct request *req);
 void aa_evidence_get(struct request *req);

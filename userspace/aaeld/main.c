@@ -69,7 +69,7 @@ static int bind_initdata(struct aaeld *d)
 	}
 	switch (d->tee->bind_initdata(digest, len, d->config.initdata_alg, msg)) {
 	case 0:
-		fprintf(stderr, "aaeld: Init-Data bound: %s\n", msg);
+		fprintf(stderr, "aaeld: Init-Data %s\n", msg);
 		return 0;
 	case 1:
 		fprintf(stderr, "aaeld: warning: Init-Data NOT bound (%s); a verifier cannot tell it from any other document\n",

@@ -19,8 +19,8 @@
  *   the resource path, for any method; anything else 404.
  *
  * aaeld's own route, GET /aa/aael (the log), lives under /aa like the
- * REST server's POST. A body over --max-body is refused (413) before any
- * of this: the REST server reads any size.
+ * REST server's POST. Only POST /aa/aael reads a body; over --max-body it
+ * refuses it (413) where the REST server reads any size.
  */
 #include <string.h>
 
@@ -89,18 +89,12 @@ static const struct root roots[] = {
 	{ "/cdh", FEATURE_RESOURCE, "Resource Feature Not Enabled", cdh_dispatch },
 };
 
-void route_request(struct request *req, const char *method, bool loopback,
-		   bool too_big)
+void route_request(struct request *req, const char *method, bool loopback)
 {
 	const char *second;
 
 	if (!loopback) {
 		reply_text(req, 403, "Forbidden");
-		return;
-	}
-	if (too_big) {
-		reply_text(req, 413, "the request body is over --max-body (%zu bytes)",
-			   req->d->max_body);
 		return;
 	}
 	if (!strcmp(req->url, "/info")) {

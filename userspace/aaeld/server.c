@@ -337,7 +337,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rs->req.url = rs->raw_path;
 	rs->req.body = rs->body.text;
 	rs->req.len = rs->body.len;
-	route_request(&rs->req, method, loopback(conn), rs->too_big);
+	rs->req.too_big = rs->too_big;
+	route_request(&rs->req, method, loopback(conn));
 	if (rs->suspended)
 		return MHD_YES;
 	return send_answer(rs);

@@ -184,7 +184,7 @@ static int tdx_bind_initdata(const uint8_t *digest, size_t len,
 			 aael_hex(hex, mr, 48), alg);
 		return -1;
 	}
-	snprintf(msg, AAEL_ERRLEN, "MRCONFIGID = its digest");
+	snprintf(msg, AAEL_ERRLEN, "bound: MRCONFIGID = its digest");
 	return 0;
 }
 
