@@ -278,7 +278,7 @@ bad "token_type missing" 400 'BAD REQUEST' GET /aa/token
 bad "token_type other than kbs (the agent's coco_as: no attestation service here)" 500 \
 	'token type coco_as is not supported (aaeld gets kbs tokens only)' GET "/aa/token?token_type=coco_as"
 bad "evidence without runtime_data" 400 'BAD REQUEST' GET /aa/evidence
-bad "runtime_data over 64 bytes" 400 'runtime_data is 65 bytes, more than the 64 of report data' \
+bad "runtime_data over 64 bytes" 400 'runtime_data is more than the 64 bytes of report data' \
 	GET "/aa/evidence?runtime_data=$(head -c 65 /dev/zero | tr '\0' a)"
 bad "encoding=base64 with padding (URL-safe without padding only)" 400 'BAD REQUEST' \
 	GET "/aa/evidence?runtime_data=$RD64%3D&encoding=base64"

@@ -64,7 +64,7 @@ expect "encoding=base64: HTTP 200, the quote's inblob is the 64 decoded bytes (a
 code=$(curl -s -m 60 -D /tmp/ev.h -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=$(head -c 65 /dev/zero | tr '\0' x)")
 expect "runtime_data over 64 bytes: 400, the reason as text, no Content-Type" \
 	"$code $(cat /tmp/ev.json) $(grep -ci '^Content-Type:' /tmp/ev.h)" \
-	"400 runtime_data is 65 bytes, more than the 64 of report data 0"
+	"400 runtime_data is more than the 64 bytes of report data 0"
 rmmod aael_tsm_fake
 code=$(curl -s -m 60 -D /tmp/ev.h -o /tmp/ev.json -w '%{http_code}' "$URL/aa/evidence?runtime_data=abc")
 check "no provider: 500 with the reason as text, no Content-Type ($code)" sh -c \

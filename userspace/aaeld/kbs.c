@@ -283,22 +283,34 @@ out:
 /* kbs_protocol/src/client/mod.rs KBS_GET_RESOURCE_MAX_ATTEMPT */
 #define KBS_RESOURCE_ATTEMPTS 3
 
+#define BEARER_MAX	(8 << 10)	/* nginx's default header buffer */
+
 /* One GET of the resource; the HTTP status, the body in b. */
 static int get_resource(struct session *s, const char *url, const char *token,
 			struct aael_buf *b, long *status, struct kbs_error *e)
 {
 	struct curl_slist *hdr = NULL;
 	size_t n = strlen("Authorization: Bearer ") + strlen(token) + 1;
-	char *auth = malloc(n);
+	char *auth = NULL;
 	CURLcode rc;
 
-	if (auth) {
+	/*
+	 * The token lists every record of the log, so it grows with it; HTTP
+	 * servers and proxies refuse header lines past 8 to 64 KiB (Python's
+	 * http.server answers 431). The session cookie alone names the same
+	 * token to Trustee; the bearer is added while it is small enough to
+	 * pass anywhere, for a KBS that lost the session (another replica).
+	 */
+	if (n <= BEARER_MAX) {
+		auth = malloc(n);
+		if (!auth)
+			return kbs_seterr(e, 500, "out of memory for the KBS request");
 		snprintf(auth, n, "Authorization: Bearer %s", token);
 		hdr = curl_slist_append(NULL, auth);
 		free(auth);
+		if (!hdr)
+			return kbs_seterr(e, 500, "out of memory for the KBS request");
 	}
-	if (!hdr)
-		return kbs_seterr(e, 500, "out of memory for the KBS request");
 	aael_buf_free(b);
 	curl_easy_setopt(s->h, CURLOPT_URL, url);
 	curl_easy_setopt(s->h, CURLOPT_HTTPGET, 1L);
@@ -325,7 +337,8 @@ static int get_resource(struct session *s, const char *url, const char *token,
  * token_client.rs get_resource): 200 is opened with the key, 401 means a
  * new handshake and another try, 404 and anything else end it. Each GET
  * carries the session cookie, as the agent's own rcar_client.rs
- * get_resource, and the token as a bearer, as the hub's token client:
+ * get_resource, and -- while it is under BEARER_MAX -- the token as a
+ * bearer, as the hub's token client:
  * Trustee takes the session's token first and the bearer when the session
  * is gone (kbs/src/api_server.rs get_attestation_token), e.g. after a
  * restart of a KBS that keeps sessions in memory.
