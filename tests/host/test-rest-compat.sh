@@ -12,8 +12,14 @@ CP=
 trap '[ -n "$CP" ] && kill $CP 2>/dev/null; rm -rf "$T"' EXIT
 . "$TOP/tests/host/tap.sh"
 export ASAN_OPTIONS="log_path=$T/asan:detect_leaks=1:handle_sigill=1"
+# The host's own log is never written to: with aael.ko loaded here the
+# POSTs would record into it.
+if [ -d /sys/module/aael ]; then
+	not_ok "the host has no aael.ko loaded (the test would record into its log)"
+	echo "1..$N"
+	exit 1
+fi
 KERNEL=0
-[ -d /sys/module/aael ] && KERNEL=1
 . "$TOP/tests/rest/compat.sh"
 asan_reports "$T"
 echo "1..$N"

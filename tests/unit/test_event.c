@@ -34,6 +34,8 @@ static void test_event_accepted(void **state)
 		" \n{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"c\"}\r\n\t ",
 		"{\"content\":\"c\",\"operation\":\"o\",\"domain\":\"d\",\"extra\":[1,{\"a\":null}]}",
 		"{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"it's \\\"quoted\\\"\"}",
+		/* an escaped newline is JSON; the agent's newline rule is aa.c's */
+		"{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"a\\nb \\u00e9 \xc3\xa9\"}",
 	};
 	const char *why;
 
@@ -56,7 +58,10 @@ static void test_event_refused(void **state)
 		{ "{\"domain\":\"d\",\"operation\":\"o\"}", "expected" },
 		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":1}", "expected" },
 		{ "[\"d\",\"o\",\"c\"]", "expected" },
-		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"a\\nb\"}", "content contains newline" },
+		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"a\x01b\"}", "not one JSON document" },
+		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"a\nb\"}", "not one JSON document" },
+		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"\xff\"}", "not one JSON document" },
+		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"x\\u0000y\"}", "expected" },
 	};
 	const char *why;
 

@@ -279,6 +279,19 @@ static void test_jwe_unsupported(void **state)
 	bad = with_header(jrsa, "\"enc\":\"A256GCM\"", "\"x\":1");
 	refused(bad, rsa, "lacks alg or enc");
 	free(bad);
+	/* members that change how to open it, which Trustee never sends */
+	bad = with_header(jrsa, "\"enc\":\"A256GCM\"", "\"enc\":\"A256GCM\",\"zip\":\"DEF\"");
+	refused(bad, rsa, "has \"zip\"");
+	free(bad);
+	bad = with_header(jrsa, "\"enc\":\"A256GCM\"", "\"enc\":\"A256GCM\",\"crit\":[\"exp\"]");
+	refused(bad, rsa, "has \"crit\"");
+	free(bad);
+	bad = with_header(j256, "\"enc\":\"A256GCM\"", "\"enc\":\"A256GCM\",\"apu\":\"QQ\"");
+	refused(bad, p256, "has \"apu\"");
+	free(bad);
+	bad = with_header(j256, "\"enc\":\"A256GCM\"", "\"enc\":\"A256GCM\",\"apv\":\"QQ\"");
+	refused(bad, p256, "has \"apv\"");
+	free(bad);
 	free(j256);
 	free(jrsa);
 	EVP_PKEY_free(p256);

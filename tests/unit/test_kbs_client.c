@@ -222,6 +222,7 @@ static void test_tee_key_jwk(void **state)
 		{ "RSA-OAEP-256", "{\"alg\":\"RSA-OAEP-256\",\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"", 0 },
 	};
 	enum tee_key_alg alg;
+	struct aael_buf buf = { 0 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -250,7 +251,9 @@ static void test_tee_key_jwk(void **state)
 			check_param(key, OSSL_PKEY_PARAM_RSA_E, jwk, "e", 0);
 		}
 		/* keypair.rs to_pem: PKCS#1 for RSA, PKCS#8 for EC */
-		out = kbs_token_result(tok, key, &e);
+		assert_int_equal(kbs_token_result(tok, key, &buf, &e), 0);
+		out = json_tokener_parse(buf.text);
+		aael_buf_free(&buf);
 		assert_non_null(out);
 		assert_true(json_object_object_get_ex(out, "tee_keypair", &v));
 		assert_non_null(strstr(json_object_get_string(v), cases[i].coord ?

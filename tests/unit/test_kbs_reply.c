@@ -110,6 +110,7 @@ static void test_token_result_export_failure(void **state)
 {
 	EVP_PKEY *full = EVP_EC_gen("P-256"), *pub = NULL;
 	struct json_object *token = json_object_new_string("h.p.s"), *out, *v;
+	struct aael_buf buf = { 0 };
 	struct kbs_error e = { 0 };
 	unsigned char *der = NULL;
 	const unsigned char *p;
@@ -123,18 +124,21 @@ static void test_token_result_export_failure(void **state)
 	pub = d2i_PUBKEY(NULL, &p, n);
 	assert_non_null(pub);
 
-	out = kbs_token_result(token, full, &e);
+	assert_int_equal(kbs_token_result(token, full, &buf, &e), 0);
+	assert_true(buf.secret);
+	out = json_tokener_parse(buf.text);
 	assert_non_null(out);
+	assert_int_equal(json_object_object_length(out), 2);
+	assert_true(json_object_object_get_ex(out, "token", &v));
+	assert_string_equal(json_object_get_string(v), json_object_get_string(token));
 	assert_true(json_object_object_get_ex(out, "tee_keypair", &v));
 	assert_non_null(strstr(json_object_get_string(v), "BEGIN PRIVATE KEY"));
 	json_object_put(out);
+	aael_buf_free(&buf);
 
-	out = kbs_token_result(token, pub, &e);
-	if (out) {
-		json_object_object_get_ex(out, "tee_keypair", &v);
-		fail_msg("a public-only key gave a result, tee_keypair \"%s\"",
-			 json_object_get_string(v));
-	}
+	if (!kbs_token_result(token, pub, &buf, &e))
+		fail_msg("a public-only key gave a result: %s", buf.text);
+	assert_null(buf.data);
 	assert_int_equal(e.status, 500);
 	assert_non_null(strstr(e.detail, "tee key"));
 	json_object_put(token);

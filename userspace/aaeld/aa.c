@@ -101,6 +101,21 @@ void aa_aael_post(struct request *req)
 			     "[eventlog_config] enable_eventlog = false in aa.toml");
 		return;
 	}
+	/*
+	 * The agent's rule (attestation-agent/src/eventlog/mod.rs
+	 * Content::try_from: one event, one line), in its place: after the
+	 * log and the platform are found able to record.
+	 */
+	if (strchr(ev.content, '\n')) {
+		struct aael_status st;
+
+		event_req_free(&ev);
+		if (kernel_status(&st, err) == -ENOENT)
+			aael_refused(req, 200, NO_MEASUREMENT, err);
+		else
+			aael_refused(req, 400, "content contains newline", NULL);
+		return;
+	}
 	if (!rate_allows(req->d->max_rate)) {
 		event_req_free(&ev);
 		aael_refused(req, 429, "over --max-rate records per second: retry later", NULL);
@@ -286,15 +301,16 @@ struct runtime_data {
 
 static struct runtime_data *runtime_data_arg(struct request *req)
 {
-	size_t rd_size, len;
+	size_t rd_size, enc_size, len;
 	const char *rd = request_arg_n(req, "runtime_data", &rd_size);
-	const char *enc = request_arg(req, "encoding");
+	const char *enc = request_arg_n(req, "encoding", &enc_size);
 	struct runtime_data *a;
 	uint8_t *raw = NULL;
 	int rc;
 
 	/* a %00 in the base64 is a character outside its alphabet */
-	if (!rd || (enc && (strcmp(enc, "base64") || rd_size != strlen(rd) ||
+	if (!rd || (enc && (strcmp(enc, "base64") || enc_size != strlen(enc) ||
+			    rd_size != strlen(rd) ||
 			    aael_b64url_decode(rd, &raw, &len)))) {
 		reply_text(req, 400, "BAD REQUEST");
 		return NULL;
@@ -364,28 +380,21 @@ void aa_additional_evidence_get(struct request *req)
 
 static void run_token(struct request *req)
 {
+	struct aael_buf t = { .secret = true };
 	struct kbs_error e = { 0 };
-	struct json_object *t;
-	const char *s;
-	char *copy;
 
-	t = kbs_token(&req->d->config, req->d->tee, &e);
-	if (!t) {
+	if (kbs_token(&req->d->config, req->d->tee, &t, &e)) {
 		reply_text(req, 500, "%s", e.detail);
 		return;
 	}
-	s = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	/* it holds the tee key's private half: not left in freed memory */
-	copy = s ? strdup(s) : NULL;
-	if (copy)
-		reply_secret(req, 200, (uint8_t *)copy, strlen(copy));
-	json_object_put(t);
+	/* it holds the tee key's private half: wiped once sent */
+	reply_secret(req, 200, t.data, t.len);
 }
 
 void aa_token_get(struct request *req)
 {
-	const char *type = request_arg(req, "token_type");
+	size_t size;
+	const char *type = request_arg_n(req, "token_type", &size);
 
 	if (!type) {
 		reply_text(req, 400, "BAD REQUEST");
@@ -393,7 +402,7 @@ void aa_token_get(struct request *req)
 	}
 	/* the agent's other type, coco_as, needs an attestation service
 	 * aaeld does not talk to: as the agent built without it, 500 */
-	if (strcmp(type, "kbs")) {
+	if (strcmp(type, "kbs") || size != strlen(type)) {
 		reply_text(req, 500, "token type %.64s is not supported (aaeld gets kbs tokens only)",
 			   type);
 		return;

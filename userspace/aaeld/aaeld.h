@@ -112,9 +112,9 @@ struct kbs_error {
 	int status;			/* HTTP status for our caller */
 	char detail[AAEL_ERRLEN];
 };
-struct json_object *kbs_token(const struct aaeld_config *c,
-			      const struct tee_provider *tee,
-			      struct kbs_error *e);
+/* The agent's token reply {"token", "tee_keypair"} into out (secret). */
+int kbs_token(const struct aaeld_config *c, const struct tee_provider *tee,
+	      struct aael_buf *out, struct kbs_error *e);
 /* The plaintext of KBS resource path "repo/type/tag" (malloc'd, a secret:
  * the caller wipes it), or -1 with e set. */
 int kbs_resource(const struct aaeld_config *c, const struct tee_provider *tee,
@@ -128,9 +128,10 @@ int kbs_seterr(struct kbs_error *e, int status, const char *fmt, ...)
 /* A reply's HTTP status and body (NUL-terminated, or NULL) to *reply. */
 int kbs_reply_parse(long status, const char *body, const char *path,
 		    struct json_object **reply, struct kbs_error *e);
-/* {"token", "tee_keypair"} for a token string and the tee key. */
-struct json_object *kbs_token_result(struct json_object *token,
-				     struct evp_pkey_st *key, struct kbs_error *e);
+/* {"token", "tee_keypair"} for a token string and the tee key, written
+ * into out (made secret: the private key is wiped when it is freed). */
+int kbs_token_result(struct json_object *token, struct evp_pkey_st *key,
+		     struct aael_buf *out, struct kbs_error *e);
 /* {"supported-hash-algorithms": [...]} for the auth request */
 struct json_object *kbs_request_extra_params(void);
 /* The challenge's selected-hash-algorithm (sha384 when absent). */
@@ -149,6 +150,11 @@ int jadd(struct json_object *o, const char *key, struct json_object *v);
 /* o[key] = standard base64 of n bytes at p */
 int jadd_b64(struct json_object *o, const char *key, const uint8_t *p,
 	     size_t n);
+/* One JSON value as serde_json reads it (strict grammar, valid UTF-8, only
+ * whitespace after it), or NULL. */
+struct json_object *json_parse_strict(const char *text, size_t len);
+/* A string member, or NULL (missing, not a string, or holding a NUL). */
+const char *json_string_member(struct json_object *o, const char *key);
 
 /* server.c: the HTTP server. Routes that wait on the KBS, the TPM or the
  * whole log are "slow": each class runs at most max_slow[class] requests at
@@ -212,7 +218,7 @@ void reply_secret(struct request *req, unsigned int status, uint8_t *body,
 /* o is taken (NULL: out of memory, no answer) */
 void reply_json(struct request *req, unsigned int status,
 		struct json_object *o);
-/* The REST server's error form: the text as the body, text/plain. */
+/* The REST server's error form: the text as the body, no Content-Type. */
 void reply_text(struct request *req, unsigned int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A header on the answer just made (Retry-After). */

@@ -48,32 +48,13 @@ void jwe_free(uint8_t *p, size_t len)
 		OPENSSL_clear_free(p, len + 1);
 }
 
-static bool only_space(const char *p, size_t n)
-{
-	while (n && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-		p++, n--;
-	return !n;
-}
-
-/* A string member, or NULL; an embedded NUL makes it none. */
-static const char *member(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /*
  * base64url without padding, as kbs_types decodes (URL_SAFE_NO_PAD).
  */
 static int b64url(struct json_object *o, const char *key, uint8_t **out,
 		  size_t *len, char *err)
 {
-	const char *s = member(o, key);
+	const char *s = json_string_member(o, key);
 
 	*out = NULL;
 	if (!s)
@@ -115,8 +96,8 @@ static EVP_PKEY *epk_key(struct json_object *hdr, const char *crv, char *err)
 		aael_seterr(err, -1, "JWE: " ALG_ECDH " header without an epk object");
 		return NULL;
 	}
-	if (!member(epk, "kty") || strcmp(member(epk, "kty"), "EC") ||
-	    !member(epk, "crv") || strcmp(member(epk, "crv"), crv)) {
+	if (!json_string_member(epk, "kty") || strcmp(json_string_member(epk, "kty"), "EC") ||
+	    !json_string_member(epk, "crv") || strcmp(json_string_member(epk, "crv"), crv)) {
 		aael_seterr(err, -1, "JWE: epk is not an EC key on %s, the tee key's curve", crv);
 		return NULL;
 	}
@@ -306,7 +287,6 @@ static int gcm_open(const uint8_t cek[CEK_LEN], const uint8_t *iv,
 int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 		uint8_t **out, size_t *len, char err[JWE_ERRLEN])
 {
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root = NULL, *hdr = NULL;
 	uint8_t *ph = NULL, *ek = NULL, *iv = NULL, *ct = NULL, *tag = NULL;
 	uint8_t *pt = NULL, cek[CEK_LEN];
@@ -316,15 +296,8 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 
 	*out = NULL;
 	*len = 0;
-	if (!tok) {
-		aael_seterr(err, -1, "JWE: out of memory");
-		goto out;
-	}
-	if (json_len > (size_t)INT32_MAX ||
-	    !(root = json_tokener_parse_ex(tok, json, (int)json_len)) ||
-	    !only_space(json + json_tokener_get_parse_end(tok),
-			json_len - json_tokener_get_parse_end(tok)) ||
-	    !json_object_is_type(root, json_type_object)) {
+	root = json_parse_strict(json, json_len);
+	if (!root || !json_object_is_type(root, json_type_object)) {
 		aael_seterr(err, -1, "JWE: the reply is not a JSON object");
 		goto out;
 	}
@@ -337,16 +310,14 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 	}
 	if (b64url(root, "protected", &ph, &phl, err))
 		goto out;
-	protected = member(root, "protected");
-	json_tokener_reset(tok);
-	hdr = json_tokener_parse_ex(tok, (const char *)ph, (int)phl);
-	if (!hdr || json_tokener_get_parse_end(tok) != phl ||
-	    !json_object_is_type(hdr, json_type_object)) {
+	protected = json_string_member(root, "protected");
+	hdr = json_parse_strict((const char *)ph, phl);
+	if (!hdr || !json_object_is_type(hdr, json_type_object)) {
 		aael_seterr(err, -1, "JWE: the protected header is not a JSON object");
 		goto out;
 	}
-	alg = member(hdr, "alg");
-	enc = member(hdr, "enc");
+	alg = json_string_member(hdr, "alg");
+	enc = json_string_member(hdr, "enc");
 	if (!alg || !enc) {
 		aael_seterr(err, -1, "JWE: the protected header lacks alg or enc");
 		goto out;
@@ -355,6 +326,19 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 		aael_seterr(err, -1, "JWE: enc %.40s is not supported (only A256GCM)", enc);
 		goto out;
 	}
+	/*
+	 * Members that would change how to open it: crit must be understood
+	 * (RFC 7516 4.1.13), zip would inflate the plaintext, apu/apv enter
+	 * the Concat KDF (RFC 7518 4.6.2). Trustee's jwe() sends none of them;
+	 * taken silently they would give a wrong key or a wrong plaintext.
+	 */
+	for (const char *const *m = (const char *const[]){ "crit", "zip", "apu", "apv", NULL };
+	     *m; m++)
+		if (json_object_object_get_ex(hdr, *m, NULL)) {
+			aael_seterr(err, -1, "JWE: the protected header has \"%s\", which Trustee never sends",
+				    *m);
+			goto out;
+		}
 	if (strcmp(alg, ALG_ECDH) && strcmp(alg, ALG_RSA)) {
 		aael_seterr(err, -1, "JWE: alg %.40s is not supported (only " ALG_ECDH " and " ALG_RSA ")",
 		     alg);
@@ -389,7 +373,6 @@ int jwe_decrypt(const char *json, size_t json_len, EVP_PKEY *key,
 	rc = 0;
 out:
 	OPENSSL_cleanse(cek, sizeof(cek));
-	json_tokener_free(tok);
 	json_object_put(root);
 	json_object_put(hdr);
 	free(ph);

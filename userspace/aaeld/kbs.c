@@ -237,24 +237,21 @@ static struct json_object *handshake(struct session *s, struct kbs_error *e)
  * Nothing here is shared between calls: each caller gets its own key,
  * connection and token, so calls may run on any number of threads.
  */
-struct json_object *kbs_token(const struct aaeld_config *c,
-			      const struct tee_provider *tee,
-			      struct kbs_error *e)
+int kbs_token(const struct aaeld_config *c, const struct tee_provider *tee,
+	      struct aael_buf *out, struct kbs_error *e)
 {
 	struct session s = { .c = c, .tee = tee };
-	struct json_object *token = NULL, *out = NULL;
+	struct json_object *token = NULL;
+	int rc = -1;
 	enum tee_key_alg alg;
 	EVP_PKEY *key = NULL;
 	char *url = NULL;
 
-	if (!c->kbs_url) {
-		kbs_seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml; without aa.toml AA_KBC_PARAMS or agent.aa_kbc_params=cc_kbc::URL)");
-		return NULL;
-	}
-	if (tee_key_algorithm(c->tee_key_algorithm, &alg)) {
-		kbs_seterr(e, 500, "tee_key_algorithm %s is not supported", c->tee_key_algorithm);
-		return NULL;
-	}
+	if (!c->kbs_url)
+		return kbs_seterr(e, 503, "no KBS configured ([token_configs.kbs] url in aa.toml; without aa.toml AA_KBC_PARAMS or agent.aa_kbc_params=cc_kbc::URL)");
+	if (tee_key_algorithm(c->tee_key_algorithm, &alg))
+		return kbs_seterr(e, 500, "tee_key_algorithm %s is not supported",
+				  c->tee_key_algorithm);
 	/* A key for this request, used by each of its attempts, as the agent
 	 * builds one KbsClient (and TeeKeyPair) per get_token. */
 	key = tee_key_new(alg);
@@ -269,7 +266,7 @@ struct json_object *kbs_token(const struct aaeld_config *c,
 	token = handshake(&s, e);
 	if (!token)
 		goto out;
-	out = kbs_token_result(token, key, e);
+	rc = kbs_token_result(token, key, out, e);
 out:
 	json_object_put(token);
 	json_object_put(s.jwk);
@@ -277,7 +274,7 @@ out:
 		curl_easy_cleanup(s.h);
 	free(url);
 	EVP_PKEY_free(key);
-	return out;
+	return rc;
 }
 
 /* kbs_protocol/src/client/mod.rs KBS_GET_RESOURCE_MAX_ATTEMPT */

@@ -23,7 +23,7 @@ int kbs_seterr(struct kbs_error *e, int status, const char *fmt, ...)
 
 	e->status = status;
 	va_start(ap, fmt);
-	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	aael_vseterr(e->detail, -1, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -52,10 +52,38 @@ int kbs_reply_parse(long status, const char *body, const char *path,
 
 /* As the agent's TeeKeyPair::to_pem: PKCS#1 for RSA, PKCS#8 for EC
  * (kbs_protocol/src/keypair.rs), so that its from_pem reads it back. */
-static char *private_pem(EVP_PKEY *key)
+/* s as a JSON string (quotes included) onto a secret buffer */
+static int append_json_string(struct aael_buf *b, const char *s, size_t n)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
+	int rc = aael_buf_append(b, "\"", 1);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			rc = aael_buf_append(b, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			rc = aael_buf_append(b, esc, 6);
+		} else {
+			rc = aael_buf_append(b, &s[i], 1);
+		}
+	}
+	return rc ? rc : aael_buf_append(b, "\"", 1);
+}
+
+/*
+ * The private key as keypair.rs to_pem writes it, straight into out: a
+ * secure-memory BIO (wiped when freed) and no copy in json-c's buffers,
+ * which are freed without wiping.
+ */
+static int append_private_pem(struct aael_buf *out, EVP_PKEY *key)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *data;
 	int ok = 0;
 	long n;
 
@@ -63,45 +91,31 @@ static char *private_pem(EVP_PKEY *key)
 		ok = PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL);
 	else if (bio)
 		ok = PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
-	if (ok) {
-		n = BIO_get_mem_data(bio, &data);
-		if (n > 0)
-			out = strndup(data, (size_t)n);
-	}
+	n = ok ? BIO_get_mem_data(bio, &data) : 0;
+	ok = n > 0 && !append_json_string(out, data, (size_t)n);
 	BIO_free(bio);
-	return out;
+	return ok ? 0 : -1;
 }
 
 /* Without its private key the caller cannot open what the KBS encrypts to
  * the tee key: an export failure is an error, never an empty tee_keypair. */
-struct json_object *kbs_token_result(struct json_object *token, EVP_PKEY *key,
-				     struct kbs_error *e)
+int kbs_token_result(struct json_object *token, EVP_PKEY *key,
+		     struct aael_buf *out, struct kbs_error *e)
 {
-	char *pem = private_pem(key);
-	struct json_object *out = NULL, *t = NULL, *k = NULL;
+	const char *t = json_object_get_string(token);
 
-	if (!pem) {
-		kbs_seterr(e, 500, "cannot export the tee key (PEM)");
-		return NULL;
+	out->secret = true;
+	if (!t || aael_buf_append(out, "{\"token\":", 9) ||
+	    append_json_string(out, t, strlen(t)) ||
+	    aael_buf_append(out, ",\"tee_keypair\":", 15)) {
+		aael_buf_free(out);
+		return kbs_seterr(e, 500, "out of memory for the token reply");
 	}
-	out = json_object_new_object();
-	t = json_object_get(token);
-	k = json_object_new_string(pem);
-	free(pem);
-	if (!out || !t || !k || json_object_object_add(out, "token", t)) {
-		json_object_put(k);
-		json_object_put(t);
-		goto fail;
+	if (append_private_pem(out, key) || aael_buf_append(out, "}", 1)) {
+		aael_buf_free(out);
+		return kbs_seterr(e, 500, "cannot export the tee key (PEM)");
 	}
-	if (json_object_object_add(out, "tee_keypair", k)) {
-		json_object_put(k);
-		goto fail;
-	}
-	return out;
-fail:
-	json_object_put(out);
-	kbs_seterr(e, 500, "out of memory for the token reply");
-	return NULL;
+	return 0;
 }
 
 /*

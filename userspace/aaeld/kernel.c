@@ -35,23 +35,26 @@ static void client_key_make(void)
 	client_key_rc = pthread_key_create(&client_key, client_free);
 }
 
-static struct aael_client *client(char *err)
+/* The thread's socket, or NULL with *rc: aael_client_open's own error
+ * (-ENOENT only when there is no aael family: callers tell it apart). */
+static struct aael_client *client(int *rc, char *err)
 {
 	struct aael_client *c;
 
 	pthread_once(&client_once, client_key_make);
 	if (client_key_rc) {
-		snprintf(err, AAEL_ERRLEN, "cannot keep a kernel connection per thread");
+		*rc = aael_seterr(err, -client_key_rc, "cannot keep a kernel connection per thread");
 		return NULL;
 	}
 	c = pthread_getspecific(client_key);
 	if (c)
 		return c;
-	if (aael_client_open(&c, err))
+	*rc = aael_client_open(&c, err);
+	if (*rc)
 		return NULL;
 	if (pthread_setspecific(client_key, c)) {
 		aael_client_close(c);
-		snprintf(err, AAEL_ERRLEN, "out of memory for a kernel connection");
+		*rc = aael_seterr(err, -ENOMEM, "out of memory for a kernel connection");
 		return NULL;
 	}
 	return c;
@@ -69,11 +72,11 @@ static void client_drop(int rc)
 int kernel_record(const char *domain, const char *operation,
 		  const char *content, struct aael_recorded *rec, char *err)
 {
-	struct aael_client *c = client(err);
-	int rc;
+	int rc = 0;
+	struct aael_client *c = client(&rc, err);
 
 	if (!c)
-		return -ENOENT;
+		return rc;
 	rc = aael_client_record(c, domain, operation, content, rec, err);
 	client_drop(rc);
 	return rc;
@@ -81,11 +84,11 @@ int kernel_record(const char *domain, const char *operation,
 
 int kernel_status(struct aael_status *st, char *err)
 {
-	struct aael_client *c = client(err);
-	int rc;
+	int rc = 0;
+	struct aael_client *c = client(&rc, err);
 
 	if (!c)
-		return -ENOENT;
+		return rc;
 	rc = aael_client_status(c, st, err);
 	client_drop(rc);
 	return rc;

@@ -233,7 +233,12 @@ int main(int argc, char **argv)
 			bad |= strcmp(optarg, "on") && strcmp(optarg, "off");
 			features = strcmp(optarg, "on") ? "resource" : "all";
 			break;
-		case 'm': d.max_body = strtoul(optarg, NULL, 10); break;
+		case 'm':
+			/* digits only: strtoul would take "-1" as a huge size */
+			bad |= *optarg < '0' || *optarg > '9';
+			d.max_body = strtoul(optarg, &end, 10);
+			bad |= *end || d.max_body > (1u << 30);
+			break;
 		case 'r': rate = strtoul(optarg, &end, 10); bad |= *end || rate > 1000000; break;
 		case 'T': bad |= !parse_slots(optarg, &d.max_slow[SLOW_KBS]); break;
 		case 'E': bad |= !parse_slots(optarg, &d.max_slow[SLOW_EVIDENCE]); break;

@@ -62,8 +62,8 @@ static enum MHD_Result arg_match(void *cls, enum MHD_ValueKind kind,
 	struct arg_find *f = cls;
 
 	(void)kind;
-	(void)key_size;
-	if (!strcmp(key, f->name)) {
+	/* a name holding %00 is not the name it starts with */
+	if (key_size == strlen(f->name) && !memcmp(key, f->name, key_size)) {
 		f->value = value ? value : "";
 		f->size = value ? value_size : 0;
 	}
@@ -207,13 +207,14 @@ void slow_start(struct request *req, enum slow_class cls,
 {
 	const struct slow_class_info *r = &slow_classes[cls];
 	struct request_state *rs = req->state;
-	bool busy = false, join = false;
+	bool busy = false, join = false, stopping;
 	unsigned int i = 0;
 	pthread_t t;
 	int rc;
 
 	pthread_mutex_lock(&jobs.lock);
-	if (jobs.stopping) {
+	stopping = jobs.stopping;
+	if (stopping) {
 		busy = true;
 	} else if (jobs.running[cls] >= req->d->max_slow[cls]) {
 		busy = true;
@@ -232,7 +233,7 @@ void slow_start(struct request *req, enum slow_class cls,
 	if (join)	/* it has left job_main: only its exit is left */
 		pthread_join(t, NULL);
 	if (busy) {
-		if (jobs.stopping)
+		if (stopping)
 			reply_text(req, 503, "aaeld is stopping");
 		else
 			reply_text(req, 503, "%u %s requests are running already (%s): retry later",

@@ -6,14 +6,19 @@
 #include "aael.h"
 #include "util.h"
 
+int aael_vseterr(char *err, int rc, const char *fmt, va_list ap)
+{
+	if (err)
+		vsnprintf(err, AAEL_ERRLEN, fmt, ap);
+	return rc;
+}
+
 int aael_seterr(char *err, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!err)
-		return rc;
 	va_start(ap, fmt);
-	vsnprintf(err, AAEL_ERRLEN, fmt, ap);
+	aael_vseterr(err, rc, fmt, ap);
 	va_end(ap);
 	return rc;
 }

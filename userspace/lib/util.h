@@ -10,6 +10,7 @@
 #ifndef AAEL_UTIL_H
 #define AAEL_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,9 @@
  */
 int aael_seterr(char *err, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* ... with the arguments as a va_list, for a caller's own wrapper */
+int aael_vseterr(char *err, int rc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /*
  * base64 of n bytes, NUL-terminated and malloc'd: standard alphabet and
