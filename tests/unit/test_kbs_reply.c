@@ -126,6 +126,9 @@ static void test_token_result_export_failure(void **state)
 
 	assert_int_equal(kbs_token_result(token, full, &buf, &e), 0);
 	assert_true(buf.secret);
+	/* serde_json's escapes, as the agent's reply: \n, not \u000a */
+	assert_non_null(strstr(buf.text, "-----BEGIN PRIVATE KEY-----\\n"));
+	assert_null(strstr(buf.text, "\\u000a"));
 	out = json_tokener_parse(buf.text);
 	assert_non_null(out);
 	assert_int_equal(json_object_object_length(out), 2);

@@ -52,18 +52,25 @@ int kbs_reply_parse(long status, const char *body, const char *path,
 
 /* As the agent's TeeKeyPair::to_pem: PKCS#1 for RSA, PKCS#8 for EC
  * (kbs_protocol/src/keypair.rs), so that its from_pem reads it back. */
-/* s as a JSON string (quotes included) onto a secret buffer */
+/*
+ * s as a JSON string (quotes included) onto a secret buffer, escaped as
+ * serde_json writes it (the agent's reply): the short escapes where JSON
+ * has one, \u00XX for the other control characters.
+ */
 static int append_json_string(struct aael_buf *b, const char *s, size_t n)
 {
+	static const char shorts[] = "\"\"\\\\\bb\ff\nn\rr\tt";
 	int rc = aael_buf_append(b, "\"", 1);
 
 	for (size_t i = 0; !rc && i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		const char *sh = c ? memchr(shorts, c, sizeof(shorts) - 1) : NULL;
 		char esc[8];
 
-		if (c == '"' || c == '\\') {
+		/* shorts: pairs of (character, its escape letter) */
+		if (sh && (sh - shorts) % 2 == 0) {
 			esc[0] = '\\';
-			esc[1] = (char)c;
+			esc[1] = sh[1];
 			rc = aael_buf_append(b, esc, 2);
 		} else if (c < 0x20) {
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
