@@ -36,6 +36,8 @@ static void test_event_accepted(void **state)
 		"{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"it's \\\"quoted\\\"\"}",
 		/* an escaped newline is JSON; the agent's newline rule is aa.c's */
 		"{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"a\\nb \\u00e9 \xc3\xa9\"}",
+		/* a surrogate pair, a double in range */
+		"{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"\\ud83d\\ude00\",\"x\":-1.5e300}",
 	};
 	const char *why;
 
@@ -62,6 +64,11 @@ static void test_event_refused(void **state)
 		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"a\nb\"}", "not one JSON document" },
 		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"\xff\"}", "not one JSON document" },
 		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"x\\u0000y\"}", "expected" },
+		/* serde_json: lone surrogates, NaN, numbers past a double */
+		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"\\ud800\"}", "not one JSON document" },
+		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"\\udc00x\"}", "not one JSON document" },
+		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"c\",\"x\":NaN}", "not one JSON document" },
+		{ "{\"domain\":\"d\",\"operation\":\"o\",\"content\":\"c\",\"x\":[1e400]}", "not one JSON document" },
 	};
 	const char *why;
 
