@@ -347,18 +347,13 @@ static void run_evidence(struct request *req)
 	struct runtime_data *a = req->arg;
 	char err[AAEL_ERRLEN] = "";
 	struct json_object *ev;
-	const char *s;
 
 	ev = evidence_get(req->d->tee, a->bytes, a->len, err);
 	if (!ev) {
 		reply_text(req, 500, "%s", err);
 		return;
 	}
-	s = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s)
-		reply_bytes(req, 200, "application/octet-stream", s, strlen(s));
-	json_object_put(ev);
+	reply_json_as(req, 200, "application/octet-stream", ev);
 }
 
 void aa_evidence_get(struct request *req)

@@ -218,6 +218,9 @@ void reply_secret(struct request *req, unsigned int status, uint8_t *body,
 /* o is taken (NULL: out of memory, no answer) */
 void reply_json(struct request *req, unsigned int status,
 		struct json_object *o);
+/* ... as another content type (the agent's evidence: octet-stream) */
+void reply_json_as(struct request *req, unsigned int status,
+		   const char *content_type, struct json_object *o);
 /* The REST server's error form: the text as the body, no Content-Type. */
 void reply_text(struct request *req, unsigned int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -232,6 +232,42 @@ int initdata_decode(const char *text, size_t len, char **toml, size_t *toml_len,
 }
 
 /*
+ * [data] NAME of an Init-Data document, when there: a string its parser
+ * takes -- checked on a scratch configuration, since nothing in the
+ * document may be applied before it is bound -- copied to *text.
+ */
+static int stage_file(struct json_object *data, const char *name,
+		      int (*parse)(struct aaeld_config *, const char *, size_t, char *),
+		      char **text, char *sub)
+{
+	char why[AAEL_ERRLEN] = "out of memory";
+	struct aaeld_config scratch;
+	struct json_object *v;
+	int bad;
+
+	if (!json_object_object_get_ex(data, name, &v))
+		return 0;
+	if (!is_text(v)) {
+		snprintf(sub, AAEL_ERRLEN, "[data] \"%s\" must be a string", name);
+		return -1;
+	}
+	bad = config_defaults(&scratch) ||
+	      parse(&scratch, json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v), why);
+	config_free(&scratch);
+	if (bad) {
+		snprintf(sub, AAEL_ERRLEN, "%s inside: %.200s", name, why);
+		return -1;
+	}
+	*text = strdup(json_object_get_string(v));
+	if (!*text) {
+		snprintf(sub, AAEL_ERRLEN, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Init-Data: version, algorithm, [data] with "aa.toml" among its files.
  * Read and checked only: nothing in it is applied until initdata_apply(),
  * which main() calls once the document is bound to the TEE -- a KBS URL or
@@ -271,51 +307,9 @@ int initdata_load(struct aaeld_config *c, const char *path, char *err)
 		snprintf(sub, sizeof(sub), "missing [data] table");
 		goto out;
 	}
-	if (json_object_object_get_ex(data, "aa.toml", &v)) {
-		if (!is_text(v)) {
-			snprintf(sub, sizeof(sub), "[data] \"aa.toml\" must be a string");
-			goto out;
-		}
-		char aa[AAEL_ERRLEN] = "out of memory";
-		struct aaeld_config scratch;
-		int bad;
-
-		bad = config_defaults(&scratch) ||
-		      config_parse_aa_toml(&scratch, json_object_get_string(v),
-					   (size_t)json_object_get_string_len(v), aa);
-		config_free(&scratch);
-		if (bad) {
-			snprintf(sub, sizeof(sub), "aa.toml inside: %.200s", aa);
-			goto out;
-		}
-		aa_text = strdup(json_object_get_string(v));
-		if (!aa_text) {
-			snprintf(sub, sizeof(sub), "out of memory");
-			goto out;
-		}
-	}
-	if (json_object_object_get_ex(data, "cdh.toml", &v)) {
-		if (!is_text(v)) {
-			snprintf(sub, sizeof(sub), "[data] \"cdh.toml\" must be a string");
-			goto out;
-		}
-		char cdh[AAEL_ERRLEN] = "out of memory";
-		struct aaeld_config scratch = { 0 };
-		int bad;
-
-		bad = config_parse_cdh_toml(&scratch, json_object_get_string(v),
-					    (size_t)json_object_get_string_len(v), cdh);
-		config_free(&scratch);
-		if (bad) {
-			snprintf(sub, sizeof(sub), "cdh.toml inside: %.200s", cdh);
-			goto out;
-		}
-		cdh_text = strdup(json_object_get_string(v));
-		if (!cdh_text) {
-			snprintf(sub, sizeof(sub), "out of memory");
-			goto out;
-		}
-	}
+	if (stage_file(data, "aa.toml", config_parse_aa_toml, &aa_text, sub) ||
+	    stage_file(data, "cdh.toml", config_parse_cdh_toml, &cdh_text, sub))
+		goto out;
 	if (!json_object_object_get_ex(doc, "algorithm", &v) ||
 	    !(alg = strdup(json_object_get_string(v)))) {
 		snprintf(sub, sizeof(sub), "out of memory");

@@ -86,13 +86,24 @@ static int bind_initdata(struct aaeld *d)
  * value naming no cc_kbc KBS leaves aaeld without one, as the agent: it
  * still records; token requests say why they fail.
  */
-static int kbs_from_params(struct aaeld_config *c, const char *cmdline)
+/* The kernel command line, read once, when first needed. */
+static const char *cmdline_text(const char *path, char **cache, char *err)
 {
-	const char *env = getenv("AA_KBC_PARAMS");
-	char err[AAEL_ERRLEN], *text = NULL, *url;
 	size_t len;
 
-	if (!env && !(text = aael_read_file(cmdline, AAELD_FILE_MAX, &len, err))) {
+	if (!*cache)
+		*cache = aael_read_file(path, AAELD_FILE_MAX, &len, err);
+	return *cache;
+}
+
+static int kbs_from_params(struct aaeld_config *c, const char *cmdline,
+			   char **cache)
+{
+	const char *env = getenv("AA_KBC_PARAMS");
+	const char *text = NULL;
+	char err[AAEL_ERRLEN], *url;
+
+	if (!env && !(text = cmdline_text(cmdline, cache, err))) {
 		fprintf(stderr, "aaeld: %s\n", err);
 		return -1;
 	}
@@ -101,7 +112,6 @@ static int kbs_from_params(struct aaeld_config *c, const char *cmdline)
 	else if (url)
 		fprintf(stderr, "aaeld: KBS %s (from %s)\n", url,
 			env ? "AA_KBC_PARAMS" : "agent.aa_kbc_params");
-	free(text);
 	free(c->kbs_url);
 	c->kbs_url = url;
 	return 0;
@@ -123,9 +133,9 @@ static bool parse_slots(const char *s, unsigned int *v)
 }
 
 /* Everything after the options; d->config is freed by the caller. */
-static int run(struct aaeld *d, const char *config, const char *initdata,
-	       const char *tee, const char *features, const char *cmdline,
-	       const char *listen)
+static int start(struct aaeld *d, const char *config, const char *initdata,
+		 const char *tee, const char *features, const char *cmdline,
+		 const char *listen, char **cmd)
 {
 	char err[AAEL_ERRLEN];
 	int rc;
@@ -159,11 +169,9 @@ static int run(struct aaeld *d, const char *config, const char *initdata,
 	if (features) {
 		rc = features_parse(features, &d->features);
 	} else {
-		size_t len;
-		char *text = aael_read_file(cmdline, AAELD_FILE_MAX, &len, err);
+		const char *text = cmdline_text(cmdline, cmd, err);
 
 		rc = text ? cmdline_features(text, &d->features, err) : -1;
-		free(text);
 	}
 	if (rc) {
 		if (features)
@@ -173,13 +181,24 @@ static int run(struct aaeld *d, const char *config, const char *initdata,
 			fprintf(stderr, "aaeld: %s\n", err);
 		return 2;
 	}
-	if (!config && !d->config.initdata_aa && kbs_from_params(&d->config, cmdline))
+	if (!config && !d->config.initdata_aa && kbs_from_params(&d->config, cmdline, cmd))
 		return 2;
 	check_register(&d->config);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = http_serve(d);
 	curl_global_cleanup();
 	return rc ? 1 : 0;
+}
+
+static int run(struct aaeld *d, const char *config, const char *initdata,
+	       const char *tee, const char *features, const char *cmdline,
+	       const char *listen)
+{
+	char *cmd = NULL;	/* the kernel command line, once read */
+	int rc = start(d, config, initdata, tee, features, cmdline, listen, &cmd);
+
+	free(cmd);
+	return rc;
 }
 
 int main(int argc, char **argv)

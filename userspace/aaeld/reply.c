@@ -75,17 +75,23 @@ void reply_secret(struct request *req, unsigned int status, uint8_t *body,
 	set(req, status, r, "application/octet-stream");
 }
 
-void reply_json(struct request *req, unsigned int status,
-		struct json_object *o)
+void reply_json_as(struct request *req, unsigned int status,
+		   const char *content_type, struct json_object *o)
 {
 	const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							   JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
 
 	if (s)
-		reply_bytes(req, status, "application/json", s, strlen(s));
+		reply_bytes(req, status, content_type, s, strlen(s));
 	else
 		set(req, status, NULL, NULL);
 	json_object_put(o);
+}
+
+void reply_json(struct request *req, unsigned int status,
+		struct json_object *o)
+{
+	reply_json_as(req, status, "application/json", o);
 }
 
 void reply_text(struct request *req, unsigned int status, const char *fmt, ...)
